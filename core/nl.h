@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * core/nl.h — one netlink request and all its replies, over libmnl.
+ *
+ * Shared by every module that speaks netlink (routes, links, WireGuard's
+ * generic netlink family). nftables batches have their own path (policy/nft).
+ */
+#ifndef UMBRAL_NL_H
+#define UMBRAL_NL_H
+
+#include <libmnl/libmnl.h>
+#include <stdint.h>
+
+/* Opens and binds a netlink socket on bus. Returns NULL with errno set. */
+struct mnl_socket *nl_open(int bus);
+
+/*
+ * Sends the message at nlh (sequence and NLM_F_ACK are set here) and reads
+ * replies until the ack or the end of a dump, calling cb (may be NULL) for
+ * each data message. Returns 0, or the negative errno the kernel answered.
+ */
+int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
+
+#endif

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * policy/policy.c — the policy model: parsing of its values (prefixes,
+ * endpoints, keys), deep copies, and whole-policy validation.
+ */
+#include "policy/policy.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+void
+errbuf_add(struct errbuf *eb, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	eb->count++;
+	if (eb->len >= sizeof(eb->text) - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(eb->text + eb->len, sizeof(eb->text) - eb->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	eb->len += (size_t)n;
+	if (eb->len > sizeof(eb->text) - 2)
+		eb->len = sizeof(eb->text) - 2;
+	eb->text[eb->len++] = '\n';
+	eb->text[eb->len] = '\0';
+}
+
+static const char *domain_names[DOMAIN_COUNT] = {"red", "crypto", "black"};
+
+const char *
+domain_name(enum domain d)
+{
+	return (unsigned)d < DOMAIN_COUNT ? domain_names[d] : "?";
+}
+
+int
+domain_parse(const char *s, enum domain *out)
+{
+	for (int d = 0; d < DOMAIN_COUNT; d++) {
+		if (strcmp(s, domain_names[d]) == 0) {
+			*out = (enum domain)d;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *
+mode_name(enum node_mode m)
+{
+	return m == MODE_LARGE ? "large" : "small";
+}
+
+int
+mode_parse(const char *s, enum node_mode *out)
+{
+	if (strcmp(s, "small") == 0)
+		*out = MODE_SMALL;
+	else if (strcmp(s, "large") == 0)
+		*out = MODE_LARGE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int
+addr_len(uint8_t family)
+{
+	return family == 4 || family == AF_INET ? 4 : 16;
+}
+
+/* Clears the host bits; returns whether any was set. */
+static bool
+prefix_mask(struct prefix *p)
+{
+	bool had = false;
+
+	for (int bit = p->len; bit < addr_len(p->family) * 8; bit++) {
+		uint8_t m = 0x80 >> (bit % 8);
+		had |= (p->addr[bit / 8] & m) != 0;
+		p->addr[bit / 8] &= (uint8_t)~m;
+	}
+	return had;
+}
+
+int
+prefix_parse(const char *s, struct prefix *out, const char *what, struct errbuf *eb)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	struct prefix p = {0};
+	char *end;
+	long len;
+	int max;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf)) {
+		errbuf_add(eb, "%s%s: not ADDRESS/LENGTH", what, s);
+		return -EINVAL;
+	}
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = '\0';
+	if (inet_pton(AF_INET, buf, p.addr) == 1)
+		p.family = AF_INET;
+	else if (inet_pton(AF_INET6, buf, p.addr) == 1)
+		p.family = AF_INET6;
+	else {
+		errbuf_add(eb, "%s%s: '%s' is not an IPv4 or IPv6 address", what, s, buf);
+		return -EINVAL;
+	}
+	max = addr_len(p.family) * 8;
+	errno = 0;
+	len = strtol(slash + 1, &end, 10);
+	if (errno || end == slash + 1 || *end || len < 0 || len > max) {
+		errbuf_add(eb, "%s%s: length must be 0-%d", what, s, max);
+		return -EINVAL;
+	}
+	p.len = (uint8_t)len;
+	if (prefix_mask(&p)) {
+		errbuf_add(eb, "%s%s: host bits are set (did you mean %s?)", what, s,
+			   prefix_format(&p, buf, sizeof(buf)));
+		return -EINVAL;
+	}
+	*out = p;
+	return 0;
+}
+
+char *
+prefix_format(const struct prefix *p, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (len == 0)
+		return buf;
+	if (!inet_ntop(p->family, p->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "%s/%u", a, p->len);
+	return buf;
+}
+
+bool
+prefix_overlaps(const struct prefix *a, const struct prefix *b)
+{
+	int bits = a->len < b->len ? a->len : b->len;
+
+	if (a->family != b->family)
+		return false;
+	for (int i = 0; i < bits; i++) {
+		uint8_t m = 0x80 >> (i % 8);
+		if ((a->addr[i / 8] & m) != (b->addr[i / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+static int
+port_parse(const char *s, uint16_t *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 1 || v > 65535)
+		return -EINVAL;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+int
+endpoint_parse(const char *s, struct endpoint *out, const char *what, struct errbuf *eb)
+{
+	char host[64];
+	const char *colon, *hs = s;
+	size_t hl;
+	struct endpoint e = {0};
+
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || close[1] != ':')
+			goto bad;
+		hs = s + 1;
+		hl = (size_t)(close - hs);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			goto bad;
+		hl = (size_t)(colon - s);
+	}
+	if (hl == 0 || hl >= sizeof(host))
+		goto bad;
+	memcpy(host, hs, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, e.addr) == 1)
+		e.family = AF_INET;
+	else if (inet_pton(AF_INET6, host, e.addr) == 1)
+		e.family = AF_INET6;
+	else {
+		errbuf_add(eb, "%s%s: '%s' is not an IP address", what, s, host);
+		return -EINVAL;
+	}
+	if (port_parse(colon + 1, &e.port) < 0) {
+		errbuf_add(eb, "%s%s: port must be 1-65535", what, s);
+		return -EINVAL;
+	}
+	*out = e;
+	return 0;
+bad:
+	errbuf_add(eb, "%s%s: not HOST:PORT (IPv6 as [ADDRESS]:PORT)", what, s);
+	return -EINVAL;
+}
+
+char *
+endpoint_format(const struct endpoint *e, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(e->family, e->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	if (e->family == AF_INET6)
+		snprintf(buf, len, "[%s]:%u", a, e->port);
+	else
+		snprintf(buf, len, "%s:%u", a, e->port);
+	return buf;
+}
+
+int
+key_from_base64(uint8_t key[WG_KEY_LEN], const char *b64)
+{
+	uint8_t tmp[WG_KEY_LEN];
+	size_t n = 0;
+	const char *end;
+
+	if (strlen(b64) != WG_KEY_B64_LEN - 1)
+		return -EINVAL;
+	if (sodium_base642bin(tmp, sizeof(tmp), b64, WG_KEY_B64_LEN - 1, NULL, &n, &end,
+			      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    n != WG_KEY_LEN || *end) {
+		sodium_memzero(tmp, sizeof(tmp));
+		return -EINVAL;
+	}
+	memcpy(key, tmp, WG_KEY_LEN);
+	sodium_memzero(tmp, sizeof(tmp));
+	return 0;
+}
+
+void
+key_to_base64(char b64[WG_KEY_B64_LEN], const uint8_t key[WG_KEY_LEN])
+{
+	sodium_bin2base64(b64, WG_KEY_B64_LEN, key, WG_KEY_LEN, sodium_base64_VARIANT_ORIGINAL);
+}
+
+void
+policy_init(struct policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->node.mode = MODE_SMALL;
+	p->node.listen_port = 51820;
+	p->node.mtu = 1420;
+}
+
+void
+site_free(struct site *s)
+{
+	free(s->prefixes);
+	s->prefixes = NULL;
+	s->nprefixes = 0;
+}
+
+void
+policy_free(struct policy *p)
+{
+	for (size_t i = 0; i < p->nsites; i++)
+		site_free(&p->sites[i]);
+	free(p->sites);
+	free(p->node.prefixes);
+	p->sites = NULL;
+	p->nsites = 0;
+	p->node.prefixes = NULL;
+	p->node.nprefixes = 0;
+}
+
+static int
+prefixes_dup(struct prefix **dst, const struct prefix *src, size_t n)
+{
+	*dst = NULL;
+	if (n == 0)
+		return 0;
+	*dst = calloc(n, sizeof(**dst));
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, n * sizeof(**dst));
+	return 0;
+}
+
+int
+policy_site_append(struct policy *p, const struct site *s)
+{
+	struct site *n = realloc(p->sites, (p->nsites + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	p->sites = n;
+	n[p->nsites] = *s;
+	if (prefixes_dup(&n[p->nsites].prefixes, s->prefixes, s->nprefixes) < 0)
+		return -ENOMEM;
+	p->nsites++;
+	return 0;
+}
+
+int
+policy_copy(struct policy *dst, const struct policy *src)
+{
+	struct policy t = *src;
+
+	t.sites = NULL;
+	t.nsites = 0;
+	if (prefixes_dup(&t.node.prefixes, src->node.prefixes, src->node.nprefixes) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < src->nsites; i++) {
+		if (policy_site_append(&t, &src->sites[i]) < 0) {
+			policy_free(&t);
+			return -ENOMEM;
+		}
+	}
+	*dst = t;
+	return 0;
+}
+
+struct site *
+policy_site_find(const struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nsites; i++)
+		if (strcmp(p->sites[i].name, name) == 0)
+			return &p->sites[i];
+	return NULL;
+}
+
+/* Names are what an administrator types and what appears in logs: keep them plain. */
+static bool
+name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > POLICY_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      (i > 0 && (c == '-' || c == '_' || c == '.'))))
+			return false;
+	}
+	return true;
+}
+
+struct owned_prefix {
+	const char *owner;
+	const struct prefix *p;
+};
+
+static void
+check_overlaps(const struct owned_prefix *all, size_t n, struct errbuf *eb)
+{
+	char a[64], b[64];
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = i + 1; j < n; j++) {
+			if (!prefix_overlaps(all[i].p, all[j].p))
+				continue;
+			errbuf_add(eb, "%s: prefix %s overlaps %s of %s", all[j].owner,
+				   prefix_format(all[j].p, b, sizeof(b)),
+				   prefix_format(all[i].p, a, sizeof(a)), all[i].owner);
+		}
+	}
+}
+
+static size_t
+count_prefixes(const struct policy *p)
+{
+	size_t n = p->node.nprefixes;
+
+	for (size_t i = 0; i < p->nsites; i++)
+		n += p->sites[i].nprefixes;
+	return n;
+}
+
+int
+policy_validate(const struct policy *p, struct errbuf *eb)
+{
+	int before = eb->count;
+	struct owned_prefix *all;
+	size_t n = 0;
+
+	if (p->node.name[0] && !name_valid(p->node.name))
+		errbuf_add(eb, "node: name '%s': letters, digits, '-', '_', '.' (1-%d)",
+			   p->node.name, POLICY_NAME_MAX);
+	if (p->node.mtu < 1280 || p->node.mtu > 9000)
+		errbuf_add(eb, "node: mtu %u: must be 1280-9000", p->node.mtu);
+	for (size_t i = 0; i < p->nsites; i++) {
+		const struct site *s = &p->sites[i];
+		if (!name_valid(s->name))
+			errbuf_add(eb, "site '%s': name: letters, digits, '-', '_', '.' (1-%d)",
+				   s->name, POLICY_NAME_MAX);
+		if (s->nprefixes == 0)
+			errbuf_add(eb, "site %s: prefix: at least one is needed", s->name);
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(p->sites[j].name, s->name) == 0)
+				errbuf_add(eb, "site %s: name: already exists", s->name);
+			if (sodium_memcmp(p->sites[j].pubkey, s->pubkey, WG_KEY_LEN) == 0)
+				errbuf_add(eb, "site %s: key: already used by site %s", s->name,
+					   p->sites[j].name);
+		}
+	}
+	all = calloc(count_prefixes(p) + 1, sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->node.nprefixes; i++)
+		all[n++] = (struct owned_prefix){"node", &p->node.prefixes[i]};
+	for (size_t i = 0; i < p->nsites; i++)
+		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
+			all[n++] = (struct owned_prefix){p->sites[i].name, &p->sites[i].prefixes[j]};
+	check_overlaps(all, n, eb);
+	free(all);
+	return eb->count > before ? -EINVAL : 0;
+}
+
+static bool
+endpoint_equal(const struct endpoint *a, const struct endpoint *b)
+{
+	return a->family == b->family && a->port == b->port &&
+	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+}
+
+static bool
+site_equal(const struct site *a, const struct site *b)
+{
+	return strcmp(a->name, b->name) == 0 && memcmp(a->pubkey, b->pubkey, WG_KEY_LEN) == 0 &&
+	       a->has_endpoint == b->has_endpoint &&
+	       (!a->has_endpoint || endpoint_equal(&a->endpoint, &b->endpoint)) &&
+	       a->keepalive == b->keepalive && a->nprefixes == b->nprefixes &&
+	       memcmp(a->prefixes, b->prefixes, a->nprefixes * sizeof(*a->prefixes)) == 0;
+}
+
+bool
+policy_equal(const struct policy *a, const struct policy *b)
+{
+	if (strcmp(a->node.name, b->node.name) || a->node.mode != b->node.mode ||
+	    a->node.listen_port != b->node.listen_port || a->node.mtu != b->node.mtu ||
+	    a->node.nprefixes != b->node.nprefixes || a->nsites != b->nsites)
+		return false;
+	if (a->node.nprefixes &&
+	    memcmp(a->node.prefixes, b->node.prefixes, a->node.nprefixes * sizeof(struct prefix)))
+		return false;
+	for (size_t i = 0; i < a->nsites; i++)
+		if (!site_equal(&a->sites[i], &b->sites[i]))
+			return false;
+	return true;
+}

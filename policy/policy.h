@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * policy/policy.h — the policy model: node, sites and their prefixes.
+ *
+ * A struct policy owns everything it points to; policy_free() releases it.
+ * Parsers write their out-parameter only on success and report what was
+ * wrong into a struct errbuf, naming the object and the field.
+ */
+#ifndef UMBRAL_POLICY_H
+#define UMBRAL_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define POLICY_NAME_MAX 31
+#define WG_KEY_LEN 32
+#define WG_KEY_B64_LEN 45 /* 44 characters and the NUL */
+#define POLICY_PREFIX_MAX 256 /* per site */
+#define POLICY_SITE_MAX 1024
+
+/* The box's internal links are the same in every box: fixed addresses. */
+#define TOPO_RED_TO_CRYPTO "169.254.1.1"
+#define TOPO_CRYPTO_TO_RED "169.254.1.2"
+#define TOPO_CRYPTO_TO_BLACK "169.254.2.1"
+#define TOPO_BLACK_TO_CRYPTO "169.254.2.2"
+#define TOPO_RED_TO_BLACK "169.254.3.1"
+#define TOPO_BLACK_TO_RED "169.254.3.2"
+
+/* Interface names inside the domains. */
+#define IF_LAN "lan"
+#define IF_WAN "wan"
+#define IF_WG "wg0"
+#define IF_TO_RED "to-red"
+#define IF_TO_CRYPTO "to-crypto"
+#define IF_TO_BLACK "to-black"
+
+/*
+ * Packet marks: Umbral owns only the bits in MARK_MASK so that marks other
+ * tools set survive. Routing tables and rule priorities are Umbral's own.
+ */
+#define MARK_MASK 0x00ff0000u
+#define MARK_SECURE 0x00010000u /* red: destination is another site */
+#define MARK_DIRECT 0x00020000u /* red: destination goes straight to black */
+#define MARK_WG 0x00030000u /* crypto: WireGuard's own UDP */
+#define TABLE_SECURE 100 /* red: to crypto; crypto: sites via wg0, own site to red */
+#define TABLE_DIRECT 101 /* red: to black */
+#define TABLE_WG 102 /* crypto: WireGuard UDP to black */
+#define RULE_PRIO 1000
+
+enum domain { DOMAIN_RED, DOMAIN_CRYPTO, DOMAIN_BLACK, DOMAIN_COUNT };
+enum node_mode { MODE_SMALL, MODE_LARGE };
+
+/* Collected validation messages, one per line; count says how many. */
+struct errbuf {
+	char text[4096];
+	size_t len;
+	int count;
+};
+
+struct prefix {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t len;
+	uint8_t addr[16]; /* network byte order; host bits are zero */
+};
+
+struct endpoint {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint16_t port; /* host byte order */
+};
+
+struct site {
+	char name[POLICY_NAME_MAX + 1];
+	uint8_t pubkey[WG_KEY_LEN];
+	bool has_endpoint;
+	struct endpoint endpoint;
+	uint16_t keepalive; /* seconds; 0 is off */
+	struct prefix *prefixes;
+	size_t nprefixes;
+};
+
+struct node {
+	char name[POLICY_NAME_MAX + 1];
+	enum node_mode mode;
+	uint16_t listen_port;
+	uint16_t mtu;
+	struct prefix *prefixes; /* this site's own secure prefixes */
+	size_t nprefixes;
+};
+
+struct policy {
+	int64_t revision;
+	struct node node;
+	struct site *sites;
+	size_t nsites;
+};
+
+void errbuf_add(struct errbuf *eb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+const char *domain_name(enum domain d);
+int domain_parse(const char *s, enum domain *out);
+const char *mode_name(enum node_mode m);
+int mode_parse(const char *s, enum node_mode *out);
+
+/* "10.1.0.0/16" or "fd00::/48"; host bits set is an error. Returns 0 or -EINVAL. */
+int prefix_parse(const char *s, struct prefix *out, const char *what, struct errbuf *eb);
+/* Writes "addr/len" into buf (at least 50 bytes). Returns buf. */
+char *prefix_format(const struct prefix *p, char *buf, size_t len);
+/* True when the two prefixes share any address. */
+bool prefix_overlaps(const struct prefix *a, const struct prefix *b);
+/* "1.2.3.4:51820" or "[2001:db8::1]:51820". */
+int endpoint_parse(const char *s, struct endpoint *out, const char *what, struct errbuf *eb);
+char *endpoint_format(const struct endpoint *e, char *buf, size_t len);
+
+/* Base64 WireGuard keys, encoded and decoded in constant time. */
+int key_from_base64(uint8_t key[WG_KEY_LEN], const char *b64);
+void key_to_base64(char b64[WG_KEY_B64_LEN], const uint8_t key[WG_KEY_LEN]);
+
+/* A policy with the node's defaults: mode small, port 51820, MTU 1420. */
+void policy_init(struct policy *p);
+void policy_free(struct policy *p);
+/* Deep copy; dst is overwritten. Returns 0 or -ENOMEM. */
+int policy_copy(struct policy *dst, const struct policy *src);
+struct site *policy_site_find(const struct policy *p, const char *name);
+/* Appends a deep copy of s. Returns 0 or -ENOMEM. */
+int policy_site_append(struct policy *p, const struct site *s);
+void site_free(struct site *s);
+/* Checks names, keys and overlaps across the whole policy; every error goes to eb. */
+int policy_validate(const struct policy *p, struct errbuf *eb);
+/* True when both describe the same policy (revision ignored). */
+bool policy_equal(const struct policy *a, const struct policy *b);
+
+#endif
