@@ -10,7 +10,7 @@ DEBPKGS = build-essential pkg-config libev-dev libnftnl-dev libmnl-dev libsodium
 	iperf3 tcpdump iputils-ping udhcpc isc-dhcp-client socat python3 procps jq
 
 CFLAGS_BASE = -std=gnu11 -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Werror \
-	-D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -I.
+	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -I.
 LDFLAGS_BASE = -pie -Wl,-z,relro,-z,now
 ifeq ($(SAN),1)
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * core/ctl.h — umbrald's control socket: a Unix stream socket, one request
+ * and one reply per connection, served from the libev loop.
+ *
+ * The kernel tells who is calling (SO_PEERCRED); the handler decides what
+ * that caller may do. There is no network listener for administration.
+ */
+#ifndef UMBRAL_CTL_H
+#define UMBRAL_CTL_H
+
+#include <ev.h>
+#include <sys/types.h>
+
+#include "core/buf.h"
+
+struct ctl_peer {
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* Writes the reply text into reply and returns an enum ctl_status. */
+typedef int (*ctl_handler)(void *ctx, const struct ctl_peer *peer, int argc, char **argv,
+			   struct buf *reply);
+
+struct ctl_server;
+
+/*
+ * Binds path (mode 0660, replacing a stale socket nobody answers on; refusing
+ * with -EADDRINUSE when another daemon does) and serves it on loop.
+ */
+int ctl_listen(struct ev_loop *loop, const char *path, ctl_handler h, void *ctx,
+	       struct ctl_server **out);
+/* Stops serving, closes clients, unlinks the socket. NULL is fine. */
+void ctl_close(struct ctl_server *s);
+
+#endif
