@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * cli/umbral.c — umbral, the administrator's command line. It talks only to
+ * the node's local control sockets, one per domain; changes go to all three
+ * domains as one revision, in a fail-closed order.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/node.h"
+#include "core/ctlmsg.h"
+
+struct command {
+	const char *name; /* "site add" */
+	const char *synopsis;
+	const char *help;
+	int (*run)(struct node_ctx *n, const struct command *c, int argc, char **argv);
+};
+
+static const char *comment = "";
+
+static int
+run_status(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	char *req[] = {"status", n->json ? "--json" : NULL};
+	bool first = true, ok = true;
+	long long revs[DOMAIN_COUNT];
+
+	(void)c;
+	(void)argv;
+	if (argc)
+		return EXIT_USAGE;
+	if (n->json)
+		printf("{\"node\":\"%s\",\"domains\":{", n->node);
+	for (int d = 0; d < DOMAIN_COUNT; d++) {
+		struct buf r;
+		int st;
+		buf_init(&r);
+		st = node_ask(n, (enum domain)d, n->json ? 2 : 1, req, &r);
+		ok &= st == CTL_OK;
+		revs[d] = -1;
+		if (n->json) {
+			printf("%s\"%s\":", first ? "" : ",", domain_name((enum domain)d));
+			if (st == CTL_OK) {
+				const char *p = strstr(buf_str(&r), "\"revision\":");
+				revs[d] = p ? strtoll(p + 11, NULL, 10) : -1;
+				printf("%.*s", (int)strcspn(buf_str(&r), "\n"), buf_str(&r));
+			} else {
+				printf("{\"domain\":\"%s\",\"state\":\"unreachable\",\"error\":\"%s\"}",
+				       domain_name((enum domain)d), st < 0 ? strerror(-st) : "failed");
+			}
+		} else if (st == CTL_OK) {
+			fputs(buf_str(&r), stdout);
+		} else {
+			printf("%-6s UNREACHABLE: %s\n", domain_name((enum domain)d),
+			       st < 0 ? strerror(-st) : buf_str(&r));
+		}
+		first = false;
+		buf_free(&r);
+	}
+	if (n->json) {
+		bool same = ok && revs[0] == revs[1] && revs[1] == revs[2];
+		printf("},\"revision\":%lld,\"consistent\":%s}\n", same ? revs[0] : -1LL,
+		       same ? "true" : "false");
+	}
+	return ok ? EXIT_OK : EXIT_FAIL;
+}
+
+/* Commands answered by one domain, passed through as they are. */
+static int
+ask_one(struct node_ctx *n, enum domain d, int argc, char **argv)
+{
+	char *req[CTL_ARGC_MAX];
+	struct buf r;
+	int st;
+
+	if (argc + 1 > CTL_ARGC_MAX)
+		return EXIT_USAGE;
+	memcpy(req, argv, (size_t)argc * sizeof(*req));
+	if (n->json)
+		req[argc++] = "--json";
+	buf_init(&r);
+	st = node_ask(n, d, argc, req, &r);
+	if (st < 0) {
+		fprintf(stderr, "umbral: %s domain of node %s is not answering: %s\n",
+			domain_name(d), n->node, strerror(-st));
+		buf_free(&r);
+		return EXIT_FAIL;
+	}
+	fputs(buf_str(&r), st == CTL_OK ? stdout : stderr);
+	buf_free(&r);
+	return node_exit_code(st);
+}
+
+static int
+run_site_add(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	return node_change(n, argc, argv, false, comment);
+}
+
+static int
+run_site_del(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	if (argc != 3)
+		return EXIT_USAGE;
+	return node_change(n, argc, argv, true, comment);
+}
+
+static int
+run_node_set(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	return node_change(n, argc, argv, false, comment);
+}
+
+static int
+run_site_list(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	if (argc != 2)
+		return EXIT_USAGE;
+	return ask_one(n, DOMAIN_RED, argc, argv);
+}
+
+static int
+run_crypto(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	n->json = false; /* key output is the key itself */
+	if (strcmp(argv[1], "generate") == 0 && argc > 3)
+		return EXIT_USAGE;
+	if (strcmp(argv[1], "public") == 0 && argc != 2)
+		return EXIT_USAGE;
+	return ask_one(n, DOMAIN_CRYPTO, argc, argv);
+}
+
+static int
+run_show_config(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	n->json = false;
+	if (argc != 2)
+		return EXIT_USAGE;
+	return ask_one(n, DOMAIN_RED, argc, argv);
+}
+
+static int
+run_reload(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	int worst = EXIT_OK;
+
+	(void)c;
+	if (argc != 1)
+		return EXIT_USAGE;
+	n->json = false;
+	for (int d = 0; d < DOMAIN_COUNT; d++) {
+		int rc = ask_one(n, (enum domain)d, argc, argv);
+		if (rc > worst)
+			worst = rc;
+	}
+	return worst;
+}
+
+static const struct command commands[] = {
+	{"status", "status [--json]",
+	 "Shows each domain (red, crypto, black): its policy revision, whether the\n"
+	 "policy is applied, and in crypto the WireGuard device and every peer with its\n"
+	 "endpoint, last handshake and byte counters. Exits 1 if a domain does not answer.\n",
+	 run_status},
+	{"site add", "site add NAME --key PUBKEY [--endpoint HOST:PORT] [--keepalive SECONDS]\n"
+		     "         --prefix CIDR [CIDR...]",
+	 "Adds a remote site: its WireGuard public key, where to reach it (leave out\n"
+	 "--endpoint for a roaming site that calls in), and the secure prefixes behind it.\n"
+	 "Applied as one revision to crypto, then red, then black. A bad value is named\n"
+	 "and nothing changes (exit 2).\n",
+	 run_site_add},
+	{"site del", "site del NAME",
+	 "Removes a site: black first, then red, then crypto, so its prefixes stop being\n"
+	 "routed before its tunnel goes.\n",
+	 run_site_del},
+	{"site list", "site list [--json]", "Lists the sites of the current revision.\n",
+	 run_site_list},
+	{"node set", "node set [--mode small|large] [--listen-port PORT] [--mtu MTU]\n"
+		     "         [--prefix CIDR...]",
+	 "Sets this node's own settings. --prefix gives this site's own secure prefixes\n"
+	 "(replacing the list); traffic for them comes back from the tunnel to red.\n",
+	 run_node_set},
+	{"key generate", "key generate [--force]",
+	 "Creates this node's WireGuard identity inside the crypto domain and prints the\n"
+	 "public key. The private key never leaves crypto. --force replaces an existing\n"
+	 "key (every other site must then be given the new public key).\n",
+	 run_crypto},
+	{"key public", "key public", "Prints this node's WireGuard public key.\n", run_crypto},
+	{"show config", "show config",
+	 "Prints the current policy as the commands that re-create it.\n", run_show_config},
+	{"reload", "reload", "Re-applies the stored policy in every domain (idempotent).\n",
+	 run_reload},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: umbral -N NODE [--json] [-m COMMENT] COMMAND [ARGS]\n\n"
+		   "Administers an Umbral node through its local control sockets\n"
+		   "(RUN_DIR/NODE/{red,crypto,black}.sock; RUN_DIR is /run/umbral, or\n"
+		   "--run-dir / $UMBRAL_RUN_DIR). NODE may also come from $UMBRAL_NODE.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %s\n", commands[i].synopsis);
+	fprintf(f, "\n'umbral COMMAND --help' explains one command.\n"
+		   "Exit status: 0 done, 1 failed or a domain unreachable, 2 bad input "
+		   "(nothing changed), 3 permission denied.\n");
+}
+
+static void
+command_help(FILE *f, const struct command *c)
+{
+	fprintf(f, "usage: umbral -N NODE %s\n\n%s", c->synopsis, c->help);
+}
+
+static const struct command *
+find_command(int argc, char **argv)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const char *name = commands[i].name, *sp = strchr(name, ' ');
+		size_t l1 = sp ? (size_t)(sp - name) : strlen(name);
+		if (strlen(argv[0]) != l1 || strncmp(argv[0], name, l1) != 0)
+			continue;
+		if (!sp || (argc > 1 && strcmp(argv[1], sp + 1) == 0))
+			return &commands[i];
+	}
+	return NULL;
+}
+
+static bool
+wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+/* Strips a --json given after the command, so it works in either place. */
+static int
+take_json(struct node_ctx *n, int argc, char **argv)
+{
+	int out = 0;
+
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			n->json = true;
+		else
+			argv[out++] = argv[i];
+	}
+	return out;
+}
+
+static int
+dispatch(struct node_ctx *n, int argc, char **argv)
+{
+	const struct command *c = find_command(argc, argv);
+	int rc;
+
+	if (!c) {
+		fprintf(stderr, "umbral: '%s%s%s': unknown command\n", argv[0], argc > 1 ? " " : "",
+			argc > 1 ? argv[1] : "");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (wants_help(argc, argv)) {
+		command_help(stdout, c);
+		return EXIT_OK;
+	}
+	if (!n->node[0]) {
+		fprintf(stderr, "umbral: which node? give -N NODE (or set UMBRAL_NODE)\n");
+		return EXIT_USAGE;
+	}
+	argc = take_json(n, argc, argv);
+	rc = c->run(n, c, argc, argv);
+	if (rc == EXIT_USAGE && c->run != run_site_add && c->run != run_node_set &&
+	    c->run != run_crypto)
+		command_help(stderr, c);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {{"node", required_argument, NULL, 'N'},
+					     {"run-dir", required_argument, NULL, 'r'},
+					     {"json", no_argument, NULL, 'j'},
+					     {"comment", required_argument, NULL, 'm'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	struct node_ctx n = {0};
+	const char *env;
+	int c;
+
+	if ((env = getenv("UMBRAL_NODE")))
+		snprintf(n.node, sizeof(n.node), "%s", env);
+	env = getenv("UMBRAL_RUN_DIR");
+	snprintf(n.run_dir, sizeof(n.run_dir), "%s", env ? env : "/run/umbral");
+	while ((c = getopt_long(argc, argv, "+N:m:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'N':
+			snprintf(n.node, sizeof(n.node), "%s", optarg);
+			break;
+		case 'r':
+			snprintf(n.run_dir, sizeof(n.run_dir), "%s", optarg);
+			break;
+		case 'j':
+			n.json = true;
+			break;
+		case 'm':
+			comment = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[optind], "help") == 0) {
+		const struct command *cmd = optind + 1 < argc ?
+			find_command(argc - optind - 1, argv + optind + 1) : NULL;
+		if (cmd)
+			command_help(stdout, cmd);
+		else
+			usage(stdout);
+		return EXIT_OK;
+	}
+	return dispatch(&n, argc - optind, argv + optind);
+}

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * core/apply.c — brings the kernel to a policy, one domain, fail-closed order:
+ * filter first, then WireGuard, then routes, then forwarding on.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/daemon.h"
+#include "core/log.h"
+#include "policy/nft.h"
+#include "policy/route.h"
+#include "policy/sysctl.h"
+
+static void
+note_failure(struct daemon *d, struct errbuf *eb, const char *step, int err)
+{
+	errbuf_add(eb, "%s: %s", step, strerror(-err));
+	snprintf(d->apply_error, sizeof(d->apply_error), "%s: %s", step, strerror(-err));
+	d->applied = false;
+	d->apply_failures++;
+	log_warnx("apply: %s failed: %s", step, strerror(-err));
+}
+
+int
+daemon_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
+{
+	bool nft_changed = false, route_changed = false;
+	int ret;
+
+	d->applies++;
+	ret = nft_apply(p, d->domain, &nft_changed);
+	if (ret < 0) {
+		note_failure(d, eb, "nftables", ret);
+		return ret;
+	}
+	if (d->domain == DOMAIN_CRYPTO) {
+		ret = crypto_apply(d, p, eb);
+		if (ret < 0) {
+			note_failure(d, eb, "wireguard", ret);
+			return ret;
+		}
+	}
+	ret = route_apply(p, d->domain, &route_changed);
+	if (ret < 0) {
+		note_failure(d, eb, "routes", ret);
+		return ret;
+	}
+	ret = sysctl_apply(d->domain);
+	if (ret < 0) {
+		note_failure(d, eb, "sysctl", ret);
+		return ret;
+	}
+	d->applied = true;
+	d->apply_error[0] = '\0';
+	log_info("applied revision %lld (nftables %s, routes %s)", (long long)p->revision,
+		 nft_changed ? "replaced" : "unchanged", route_changed ? "changed" : "unchanged");
+	return 0;
+}
+
+static void
+reapply_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	struct errbuf eb = {0};
+
+	(void)loop;
+	(void)revents;
+	if (daemon_apply(d, &d->policy, &eb) < 0)
+		daemon_reapply_soon(d); /* keep trying: the kernel may catch up */
+}
+
+void
+daemon_reapply_soon(struct daemon *d)
+{
+	if (ev_is_active(&d->reapply))
+		return;
+	ev_timer_init(&d->reapply, reapply_cb, d->applied ? 0.2 : 1.0, 0.);
+	d->reapply.data = d;
+	ev_timer_start(d->loop, &d->reapply);
+}

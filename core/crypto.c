@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * core/crypto.c — the crypto domain's part of umbrald: the node's WireGuard
+ * identity, the wg0 device and its peers (one per site), and their state.
+ * The private key lives only here, in sodium memory, and is never printed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "core/ctlmsg.h"
+#include "core/daemon.h"
+#include "core/log.h"
+#include "wg/key.h"
+#include "wg/wg.h"
+
+#define CRYPTO_HEALTH_INTERVAL 1.0
+
+static void
+key_path(const struct daemon *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/private.key", d->state_dir);
+}
+
+static void
+uapi_path(const struct daemon *d, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/crypto-%s.uapi", d->run_dir, IF_WG);
+}
+
+/* WireGuard can vanish under us (wireguard-go killed, wg0 deleted): notice and rebuild. */
+static void
+health_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (!d->wg || !wg_alive(d->wg)) {
+		log_warnx("crypto: %s is gone; rebuilding it", IF_WG);
+		daemon_reapply_soon(d);
+	}
+}
+
+int
+crypto_init(struct daemon *d)
+{
+	char path[PATH_MAX];
+	int ret;
+
+	d->privkey = sodium_malloc(WG_KEY_LEN);
+	if (!d->privkey)
+		return -ENOMEM;
+	key_path(d, path, sizeof(path));
+	ret = wg_key_load(path, d->privkey);
+	if (ret == -ENOENT) {
+		sodium_free(d->privkey);
+		d->privkey = NULL;
+		log_info("crypto: no private key yet (umbral key generate)");
+	} else if (ret < 0) {
+		return ret;
+	}
+	ev_timer_init(&d->health, health_cb, CRYPTO_HEALTH_INTERVAL, CRYPTO_HEALTH_INTERVAL);
+	d->health.data = d;
+	ev_timer_start(d->loop, &d->health);
+	return 0;
+}
+
+void
+crypto_fini(struct daemon *d)
+{
+	ev_timer_stop(d->loop, &d->health);
+	wg_close(d->wg); /* the device keeps running: the kernel holds the state */
+	d->wg = NULL;
+	sodium_free(d->privkey);
+	d->privkey = NULL;
+}
+
+static int
+ensure_device(struct daemon *d, const struct policy *p)
+{
+	char path[PATH_MAX];
+
+	if (d->wg && wg_alive(d->wg))
+		return 0;
+	wg_close(d->wg);
+	d->wg = NULL;
+	uapi_path(d, path, sizeof(path));
+	return wg_open(IF_WG, p->node.mtu, path, &d->wg);
+}
+
+int
+crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
+{
+	struct wg_peer_conf *peers = calloc(p->nsites + 1, sizeof(*peers));
+	struct wg_conf conf = {0};
+	int ret;
+
+	if (!peers)
+		return -ENOMEM;
+	ret = ensure_device(d, p);
+	if (ret < 0) {
+		errbuf_add(eb, "crypto: %s: cannot create the device", IF_WG);
+		free(peers);
+		return ret;
+	}
+	for (size_t i = 0; i < p->nsites; i++) {
+		const struct site *s = &p->sites[i];
+		memcpy(peers[i].pubkey, s->pubkey, WG_KEY_LEN);
+		peers[i].has_endpoint = s->has_endpoint;
+		peers[i].endpoint = s->endpoint;
+		peers[i].keepalive = s->keepalive;
+		peers[i].allowed = s->prefixes;
+		peers[i].nallowed = s->nprefixes;
+	}
+	conf.privkey = d->privkey;
+	conf.listen_port = p->node.listen_port;
+	conf.fwmark = MARK_WG;
+	conf.peers = peers;
+	conf.npeers = p->nsites;
+	ret = wg_set(d->wg, &conf);
+	free(peers);
+	return ret;
+}
+
+static const struct site *
+site_by_key(const struct policy *p, const uint8_t key[WG_KEY_LEN])
+{
+	for (size_t i = 0; i < p->nsites; i++)
+		if (sodium_memcmp(p->sites[i].pubkey, key, WG_KEY_LEN) == 0)
+			return &p->sites[i];
+	return NULL;
+}
+
+static void
+peer_json(const struct policy *p, const struct wg_peer_state *ps, time_t now, struct buf *out)
+{
+	const struct site *s = site_by_key(p, ps->pubkey);
+	char key[WG_KEY_B64_LEN], tmp[80];
+
+	key_to_base64(key, ps->pubkey);
+	buf_puts(out, "{\"site\":");
+	if (s)
+		buf_json_str(out, s->name);
+	else
+		buf_puts(out, "null");
+	buf_printf(out, ",\"public_key\":\"%s\",\"endpoint\":", key);
+	if (ps->has_endpoint)
+		buf_json_str(out, endpoint_format(&ps->endpoint, tmp, sizeof(tmp)));
+	else
+		buf_puts(out, "null");
+	buf_printf(out, ",\"latest_handshake\":%lld,\"handshake_age\":", (long long)ps->last_handshake);
+	if (ps->last_handshake)
+		buf_printf(out, "%lld", (long long)(now - ps->last_handshake));
+	else
+		buf_puts(out, "null");
+	buf_printf(out, ",\"rx_bytes\":%llu,\"tx_bytes\":%llu,\"allowed_ips\":[",
+		   (unsigned long long)ps->rx_bytes, (unsigned long long)ps->tx_bytes);
+	for (size_t j = 0; j < ps->nallowed; j++) {
+		buf_puts(out, j ? "," : "");
+		buf_json_str(out, prefix_format(&ps->allowed[j], tmp, sizeof(tmp)));
+	}
+	buf_puts(out, "]}");
+}
+
+void
+crypto_status_json(struct daemon *d, struct buf *out)
+{
+	struct wg_dev_state st = {0};
+	char key[WG_KEY_B64_LEN];
+	bool up = d->wg && wg_alive(d->wg);
+	time_t now = time(NULL);
+
+	buf_printf(out, ",\"wireguard\":{\"interface\":\"%s\",\"up\":%s,\"backend\":", IF_WG,
+		   up ? "true" : "false");
+	buf_json_str(out, d->wg ? wg_backend(d->wg) : "none");
+	buf_printf(out, ",\"pid\":%d,\"public_key\":", d->wg ? (int)wg_pid(d->wg) : 0);
+	if (d->privkey) {
+		uint8_t pub[WG_KEY_LEN];
+		wg_key_public(pub, d->privkey);
+		key_to_base64(key, pub);
+		buf_printf(out, "\"%s\"", key);
+	} else {
+		buf_puts(out, "null");
+	}
+	buf_puts(out, ",\"peers\":[");
+	if (up && wg_get(d->wg, &st) == 0) {
+		for (size_t i = 0; i < st.npeers; i++) {
+			buf_puts(out, i ? "," : "");
+			peer_json(&d->policy, &st.peers[i], now, out);
+		}
+		wg_state_free(&st);
+	}
+	buf_puts(out, "]}");
+}
+
+static void
+peer_text(const struct policy *p, const struct wg_peer_state *ps, time_t now, struct buf *out)
+{
+	const struct site *s = site_by_key(p, ps->pubkey);
+	char tmp[80];
+
+	buf_printf(out, "  peer %-12s endpoint %-22s", s ? s->name : "(unknown)",
+		   ps->has_endpoint ? endpoint_format(&ps->endpoint, tmp, sizeof(tmp)) : "(none)");
+	if (ps->last_handshake)
+		buf_printf(out, " handshake %llds ago", (long long)(now - ps->last_handshake));
+	else
+		buf_puts(out, " handshake never");
+	buf_printf(out, "  rx %llu B  tx %llu B\n", (unsigned long long)ps->rx_bytes,
+		   (unsigned long long)ps->tx_bytes);
+}
+
+void
+crypto_status_text(struct daemon *d, struct buf *out)
+{
+	struct wg_dev_state st = {0};
+	bool up = d->wg && wg_alive(d->wg);
+	time_t now = time(NULL);
+
+	buf_printf(out, "  wireguard %s (%s%s), key %s\n", IF_WG, up ? "up" : "DOWN",
+		   d->wg ? (strcmp(wg_backend(d->wg), "kernel") ? ", wireguard-go" : ", kernel")
+			 : "",
+		   d->privkey ? "present" : "MISSING (umbral key generate)");
+	if (up && wg_get(d->wg, &st) == 0) {
+		for (size_t i = 0; i < st.npeers; i++)
+			peer_text(&d->policy, &st.peers[i], now, out);
+		wg_state_free(&st);
+	}
+}
+
+static int
+key_generate(struct daemon *d, bool force, struct buf *reply)
+{
+	char path[PATH_MAX], b64[WG_KEY_B64_LEN];
+	uint8_t *fresh, pub[WG_KEY_LEN];
+	struct errbuf eb = {0};
+	int ret;
+
+	if (d->privkey && !force) {
+		buf_puts(reply, "key generate: this node already has a key; --force replaces it "
+				"(every other site must then learn the new public key)\n");
+		return CTL_INVALID;
+	}
+	fresh = sodium_malloc(WG_KEY_LEN);
+	if (!fresh)
+		return CTL_FAILED;
+	wg_key_generate(fresh);
+	key_path(d, path, sizeof(path));
+	ret = wg_key_save(path, fresh);
+	if (ret < 0) {
+		sodium_free(fresh);
+		buf_printf(reply, "key generate: cannot save the key: %s\n", strerror(-ret));
+		return CTL_FAILED;
+	}
+	sodium_free(d->privkey); /* wipes the old identity */
+	d->privkey = fresh;
+	if (daemon_apply(d, &d->policy, &eb) < 0)
+		buf_printf(reply, "warning: key saved but not yet applied: %s", eb.text);
+	wg_key_public(pub, d->privkey);
+	key_to_base64(b64, pub);
+	buf_printf(reply, "%s\n", b64);
+	log_info("crypto: new identity, public key %s", b64);
+	return CTL_OK;
+}
+
+int
+crypto_key_cmd(struct daemon *d, int argc, char **argv, struct buf *reply)
+{
+	uint8_t pub[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN];
+
+	if (argc >= 2 && strcmp(argv[1], "generate") == 0) {
+		bool force = argc == 3 && strcmp(argv[2], "--force") == 0;
+		if (argc > 3 || (argc == 3 && !force)) {
+			buf_puts(reply, "key generate: the only option is --force\n");
+			return CTL_INVALID;
+		}
+		return key_generate(d, force, reply);
+	}
+	if (argc == 2 && strcmp(argv[1], "public") == 0) {
+		if (!d->privkey) {
+			buf_puts(reply, "key public: no key yet (umbral key generate)\n");
+			return CTL_FAILED;
+		}
+		wg_key_public(pub, d->privkey);
+		key_to_base64(b64, pub);
+		buf_printf(reply, "%s\n", b64);
+		return CTL_OK;
+	}
+	buf_puts(reply, "key: generate [--force] | public\n");
+	return CTL_INVALID;
+}

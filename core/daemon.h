@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * core/daemon.h — the state of one umbrald: which domain it is, its policy
+ * store, the policy the kernel currently enforces, and (crypto) WireGuard.
+ *
+ * One struct daemon per process, owned by main(); the loop's callbacks get it
+ * through their watcher's data pointer.
+ */
+#ifndef UMBRAL_DAEMON_H
+#define UMBRAL_DAEMON_H
+
+#include <ev.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <time.h>
+
+#include "core/buf.h"
+#include "core/ctl.h"
+#include "policy/policy.h"
+
+struct store;
+struct wg;
+struct linkwatch;
+
+struct daemon {
+	enum domain domain;
+	char node[POLICY_NAME_MAX + 1];
+	char state_dir[PATH_MAX];
+	char run_dir[PATH_MAX];
+	struct ev_loop *loop;
+	struct store *store;
+	struct ctl_server *ctl;
+	struct linkwatch *links;
+	struct policy policy; /* what the kernel enforces now */
+	time_t started;
+	/* The last apply: whether it worked, and why not. */
+	bool applied;
+	char apply_error[256];
+	unsigned applies, apply_failures;
+	ev_timer reapply; /* debounced re-apply after a link event */
+	ev_timer health;  /* crypto: is WireGuard still there? */
+	/* crypto only */
+	struct wg *wg;
+	uint8_t *privkey; /* sodium_malloc'd, NULL until a key exists */
+};
+
+/*
+ * Brings the kernel to policy p, in a fail-closed order: nftables first (the
+ * filter is in place before anything routes), then WireGuard, then routes,
+ * then forwarding. Idempotent. On failure, eb names what failed.
+ */
+int daemon_apply(struct daemon *d, const struct policy *p, struct errbuf *eb);
+/* Re-applies d->policy soon (coalescing bursts of link events). */
+void daemon_reapply_soon(struct daemon *d);
+
+/* Control-socket entry point: ctx is the struct daemon. */
+int daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv,
+		  struct buf *reply);
+
+/* crypto role (core/crypto.c) */
+int crypto_init(struct daemon *d);
+int crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb);
+void crypto_status_json(struct daemon *d, struct buf *out);
+void crypto_status_text(struct daemon *d, struct buf *out);
+int crypto_key_cmd(struct daemon *d, int argc, char **argv, struct buf *reply);
+void crypto_fini(struct daemon *d);
+
+#endif
