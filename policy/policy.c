@@ -448,7 +448,8 @@ site_equal(const struct site *a, const struct site *b)
 	       a->has_endpoint == b->has_endpoint &&
 	       (!a->has_endpoint || endpoint_equal(&a->endpoint, &b->endpoint)) &&
 	       a->keepalive == b->keepalive && a->nprefixes == b->nprefixes &&
-	       memcmp(a->prefixes, b->prefixes, a->nprefixes * sizeof(*a->prefixes)) == 0;
+	       (a->nprefixes == 0 ||
+		memcmp(a->prefixes, b->prefixes, a->nprefixes * sizeof(*a->prefixes)) == 0);
 }
 
 bool

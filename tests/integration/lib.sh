@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared by the integration tests: assertions that count, the lab, and
+# helpers that look at what crosses the wires. Sourced, not run.
+set -u
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export UMBRAL_BIN=${UMBRAL_BIN:-$top/build}
+LAB="$top/tests/lab/lab"
+UMBRAL="$UMBRAL_BIN/umbral"
+WORK=$(mktemp -d /tmp/umbral-test.XXXXXX)
+PASS=0
+FAIL=0
+BG_PIDS=()
+
+pass() { PASS=$((PASS + 1)); echo "ok - $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
+# check "what a user would observe" command...
+check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+
+nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# Starts a command in the background and remembers its PID for cleanup.
+bg() { "$@" & BG_PIDS+=($!); }
+
+finish() {
+	local p
+	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	"$LAB" down
+	rm -rf "$WORK"
+	echo "$PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
+trap 'exit 1' INT TERM
+trap finish EXIT
+
+# wait_for SECONDS command...: retries until the command succeeds.
+wait_for() {
+	local t=$1 i; shift
+	for i in $(seq $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+	return 1
+}
+
+# Pings until one answer comes (the tunnel may still be handshaking).
+ping_ok() { nsx "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
+
+# capture NS IF FILE: starts tcpdump, returns once it is listening.
+capture() {
+	local ns=$1 ifc=$2 file=$3
+	nsx "$ns" tcpdump -i "$ifc" -s 0 -U -w "$file" >"$file.log" 2>&1 &
+	BG_PIDS+=($!)
+	wait_for 5 grep -q "listening on" "$file.log"
+}
+# Stops every capture started so far and lets them flush.
+stop_captures() {
+	local p
+	sleep 0.5
+	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	BG_PIDS=()
+}
+# Number of packets in FILE matching the pcap FILTER.
+count_packets() { tcpdump -nn -r "$1" "$2" 2>/dev/null | wc -l; }
+# Whether FILE's raw bytes contain PATTERN.
+has_bytes() { grep -aqF "$2" "$1"; }
+
+# The nftables ruleset of a namespace with counter values zeroed.
+ruleset() {
+	nsx "$1" nft -j list ruleset | sed -E 's/"packets": ?[0-9]+/"packets":0/g; s/"bytes": ?[0-9]+/"bytes":0/g'
+}
