@@ -565,3 +565,346 @@ store_revision(struct store *st)
 		return -EINVAL;
 	return newest_revision(st->db, __func__);
 }
+
+/*
+ * Reading a revision. Revisions are never changed once committed, so the
+ * several SELECTs of one load need no transaction to agree with each other.
+ * A row that does not parse means a corrupt database: -EIO, naming the row.
+ */
+
+static int
+corrupt(const char *fn, int64_t rev, const char *what, const char *val)
+{
+	log_warnx("%s: revision %" PRId64 ": %s '%s' does not parse (corrupt database)", fn, rev,
+		  what, val ? val : "NULL");
+	return -EIO;
+}
+
+static int
+copy_text(char *dst, size_t len, const unsigned char *src)
+{
+	if (!src || strlen((const char *)src) >= len)
+		return -1;
+	memcpy(dst, src, strlen((const char *)src) + 1);
+	return 0;
+}
+
+/* Steps s, whose column 0 is a prefix, to its end; *out is malloc'd. */
+static int
+load_prefixes(sqlite3 *db, sqlite3_stmt *s, int64_t rev, const char *what, struct prefix **out,
+	      size_t *n)
+{
+	struct prefix *a = NULL, *t;
+	size_t cnt = 0, cap = 0;
+	struct errbuf eb = {0};
+	const char *txt;
+	int rc, err = 0;
+
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			if (!(t = realloc(a, cap * sizeof(*a)))) {
+				err = -ENOMEM;
+				break;
+			}
+			a = t;
+		}
+		txt = (const char *)sqlite3_column_text(s, 0);
+		if (!txt || prefix_parse(txt, &a[cnt++], "", &eb) < 0)
+			err = corrupt(__func__, rev, what, txt);
+	}
+	if (err == 0 && rc != SQLITE_DONE)
+		err = db_fail(db, rc, __func__, what);
+	(void)sqlite3_reset(s);
+	if (err < 0) {
+		free(a);
+		return err;
+	}
+	*out = a;
+	*n = cnt;
+	return 0;
+}
+
+static int
+node_from_row(sqlite3_stmt *s, int64_t rev, struct node *nd)
+{
+	const char *mode = (const char *)sqlite3_column_text(s, 1);
+	int64_t port = sqlite3_column_int64(s, 2), mtu = sqlite3_column_int64(s, 3);
+
+	if (copy_text(nd->name, sizeof(nd->name), sqlite3_column_text(s, 0)) < 0)
+		return corrupt(__func__, rev, "node name",
+			       (const char *)sqlite3_column_text(s, 0));
+	if (!mode || mode_parse(mode, &nd->mode) < 0)
+		return corrupt(__func__, rev, "node mode", mode);
+	if (port < 0 || port > UINT16_MAX || mtu < 0 || mtu > UINT16_MAX)
+		return corrupt(__func__, rev, "node port or mtu",
+			       (const char *)sqlite3_column_text(s, 2));
+	nd->listen_port = (uint16_t)port;
+	nd->mtu = (uint16_t)mtu;
+	return 0;
+}
+
+static int
+load_node(sqlite3 *db, int64_t rev, struct node *nd)
+{
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if ((err = prepare(db, "SELECT name, mode, listen_port, mtu FROM node WHERE revision = ?1",
+			   &s, __func__)) < 0)
+		return err;
+	if ((rc = sqlite3_bind_int64(s, 1, rev)) != SQLITE_OK)
+		err = db_fail(db, rc, __func__, "bind");
+	else if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		err = node_from_row(s, rev, nd);
+	else if (rc == SQLITE_DONE)
+		err = corrupt(__func__, rev, "node", NULL);
+	else
+		err = db_fail(db, rc, __func__, "select node");
+	finalize(s);
+	if (err < 0)
+		return err;
+
+	if ((err = prepare(db, "SELECT prefix FROM node_prefix WHERE revision = ?1 ORDER BY rowid",
+			   &s, __func__)) < 0)
+		return err;
+	if ((rc = sqlite3_bind_int64(s, 1, rev)) != SQLITE_OK)
+		err = db_fail(db, rc, __func__, "bind");
+	else
+		err = load_prefixes(db, s, rev, "node prefix", &nd->prefixes, &nd->nprefixes);
+	finalize(s);
+	return err;
+}
+
+static int
+site_from_row(sqlite3_stmt *s, int64_t rev, struct site *site)
+{
+	const char *key = (const char *)sqlite3_column_text(s, 1);
+	const char *ep = (const char *)sqlite3_column_text(s, 2);
+	int64_t keepalive = sqlite3_column_int64(s, 3);
+	struct errbuf eb = {0};
+
+	memset(site, 0, sizeof(*site));
+	if (copy_text(site->name, sizeof(site->name), sqlite3_column_text(s, 0)) < 0)
+		return corrupt(__func__, rev, "site name", (const char *)sqlite3_column_text(s, 0));
+	if (!key || key_from_base64(site->pubkey, key) < 0)
+		return corrupt(__func__, rev, "public key of site", site->name);
+	if (ep) {
+		if (endpoint_parse(ep, &site->endpoint, "", &eb) < 0)
+			return corrupt(__func__, rev, "site endpoint", ep);
+		site->has_endpoint = true;
+	}
+	if (keepalive < 0 || keepalive > UINT16_MAX)
+		return corrupt(__func__, rev, "keepalive of site", site->name);
+	site->keepalive = (uint16_t)keepalive;
+	return 0;
+}
+
+/* One site row and its prefixes, appended to p->sites. */
+static int
+load_site(sqlite3 *db, sqlite3_stmt *ss, sqlite3_stmt *ps, struct policy *p)
+{
+	struct site site, *t;
+	int rc, err;
+
+	if ((err = site_from_row(ss, p->revision, &site)) < 0)
+		return err;
+	if ((rc = sqlite3_bind_text(ps, 2, site.name, -1, SQLITE_TRANSIENT)) != SQLITE_OK)
+		return db_fail(db, rc, __func__, "bind");
+	if ((err = load_prefixes(db, ps, p->revision, "site prefix", &site.prefixes,
+				 &site.nprefixes)) < 0)
+		return err;
+	if (!(t = realloc(p->sites, (p->nsites + 1) * sizeof(*t)))) {
+		site_free(&site);
+		return -ENOMEM;
+	}
+	p->sites = t;
+	p->sites[p->nsites++] = site;
+	return 0;
+}
+
+static int
+load_sites(sqlite3 *db, struct policy *p)
+{
+	sqlite3_stmt *ss = NULL, *ps = NULL;
+	int rc, err;
+
+	if ((err = prepare(db, "SELECT name, pubkey, endpoint, keepalive FROM site "
+			       "WHERE revision = ?1 ORDER BY rowid",
+			   &ss, __func__)) < 0 ||
+	    (err = prepare(db, "SELECT prefix FROM site_prefix "
+			       "WHERE revision = ?1 AND site = ?2 ORDER BY rowid",
+			   &ps, __func__)) < 0)
+		goto out;
+	if ((rc = sqlite3_bind_int64(ss, 1, p->revision)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(ps, 1, p->revision)) != SQLITE_OK) {
+		err = db_fail(db, rc, __func__, "bind");
+		goto out;
+	}
+	while (err == 0 && (rc = sqlite3_step(ss)) == SQLITE_ROW)
+		err = load_site(db, ss, ps, p);
+	if (err == 0 && rc != SQLITE_DONE)
+		err = db_fail(db, rc, __func__, "select site");
+out:
+	finalize(ss);
+	finalize(ps);
+	return err;
+}
+
+static int
+revision_exists(sqlite3 *db, int64_t rev)
+{
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if ((err = prepare(db, "SELECT 1 FROM revision WHERE number = ?1", &s, __func__)) < 0)
+		return err;
+	if ((rc = sqlite3_bind_int64(s, 1, rev)) != SQLITE_OK)
+		err = db_fail(db, rc, __func__, "bind");
+	else if ((rc = sqlite3_step(s)) == SQLITE_DONE)
+		err = -ENOENT;
+	else if (rc != SQLITE_ROW)
+		err = db_fail(db, rc, __func__, "select revision");
+	finalize(s);
+	return err;
+}
+
+int
+store_load_revision(struct store *st, int64_t rev, struct policy *out)
+{
+	struct policy t;
+	int err;
+
+	if (!st || !out)
+		return -EINVAL;
+	if ((err = revision_exists(st->db, rev)) < 0)
+		return err;
+	policy_init(&t);
+	t.revision = rev;
+	if ((err = load_node(st->db, rev, &t.node)) < 0 || (err = load_sites(st->db, &t)) < 0) {
+		policy_free(&t);
+		return err;
+	}
+	*out = t;
+	return 0;
+}
+
+int
+store_load(struct store *st, struct policy *out)
+{
+	int64_t rev;
+
+	if (!st || !out)
+		return -EINVAL;
+	if ((rev = newest_revision(st->db, __func__)) < 0)
+		return (int)rev;
+	if (rev == 0) {
+		policy_init(out);
+		return 0;
+	}
+	return store_load_revision(st, rev, out);
+}
+
+static int
+rev_from_row(sqlite3_stmt *s, struct store_rev *r)
+{
+	const char *author = (const char *)sqlite3_column_text(s, 2);
+	const char *comment = (const char *)sqlite3_column_text(s, 3);
+
+	r->number = sqlite3_column_int64(s, 0);
+	r->time = sqlite3_column_int64(s, 1);
+	/* store_commit() keeps both within bounds; an older writer may not have. */
+	snprintf(r->author, sizeof(r->author), "%s", author ? author : "");
+	snprintf(r->comment, sizeof(r->comment), "%s", comment ? comment : "");
+	return 0;
+}
+
+int
+store_revisions(struct store *st, size_t max, struct store_rev **out, size_t *n)
+{
+	struct store_rev *a = NULL, *t;
+	size_t cnt = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if (!st || !out || !n)
+		return -EINVAL;
+	if ((err = prepare(st->db, "SELECT number, time, author, comment FROM revision "
+				   "ORDER BY number DESC LIMIT ?1",
+			   &s, __func__)) < 0)
+		return err;
+	if ((rc = sqlite3_bind_int64(s, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max)) !=
+	    SQLITE_OK) {
+		finalize(s);
+		return db_fail(st->db, rc, __func__, "bind");
+	}
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(t = reallocarray(a, cap, sizeof(*a)))) {
+				err = -ENOMEM;
+				break;
+			}
+			a = t;
+		}
+		err = rev_from_row(s, &a[cnt++]);
+	}
+	if (err == 0 && rc != SQLITE_DONE)
+		err = db_fail(st->db, rc, __func__, "select revision");
+	finalize(s);
+	if (err < 0) {
+		free(a);
+		return err;
+	}
+	*out = a;
+	*n = cnt;
+	return 0;
+}
+
+int
+store_meta_get(struct store *st, const char *key, char *val, size_t len)
+{
+	const unsigned char *v;
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if (!st || !key || !val)
+		return -EINVAL;
+	if ((err = prepare(st->db, "SELECT value FROM meta WHERE key = ?1", &s, __func__)) < 0)
+		return err;
+	if ((rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK)
+		err = db_fail(st->db, rc, __func__, "bind");
+	else if ((rc = sqlite3_step(s)) == SQLITE_DONE)
+		err = -ENOENT;
+	else if (rc != SQLITE_ROW)
+		err = db_fail(st->db, rc, __func__, "select meta");
+	else if (!(v = sqlite3_column_text(s, 0)))
+		err = db_fail(st->db, sqlite3_errcode(st->db), __func__, key);
+	else if (strlen((const char *)v) >= len)
+		err = -ENOSPC;
+	else
+		memcpy(val, v, strlen((const char *)v) + 1);
+	finalize(s);
+	return err;
+}
+
+int
+store_meta_set(struct store *st, const char *key, const char *val)
+{
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if (!st || !key || !val)
+		return -EINVAL;
+	if ((err = prepare(st->db, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+				   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+			   &s, __func__)) < 0)
+		return err;
+	if ((rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 2, val, -1, SQLITE_STATIC)) != SQLITE_OK)
+		err = db_fail(st->db, rc, __func__, "bind");
+	else
+		err = step_done(st->db, s, __func__, "set meta");
+	finalize(s);
+	return err;
+}
