@@ -32,40 +32,40 @@ struct store {
  * entries; never edit one that has shipped.
  */
 static const char *const migrations[] = {
-	/* 1: every revision a complete, normalized snapshot. */
-	"CREATE TABLE revision ("
-	" number INTEGER PRIMARY KEY CHECK (number > 0),"
-	" time INTEGER NOT NULL,"
-	" author TEXT NOT NULL,"
-	" comment TEXT NOT NULL DEFAULT '');"
-	"CREATE TABLE node ("
-	" revision INTEGER PRIMARY KEY REFERENCES revision(number),"
-	" name TEXT NOT NULL,"
-	" mode TEXT NOT NULL CHECK (mode IN ('small', 'large')),"
-	" listen_port INTEGER NOT NULL CHECK (listen_port BETWEEN 0 AND 65535),"
-	" mtu INTEGER NOT NULL CHECK (mtu BETWEEN 0 AND 65535));"
-	"CREATE TABLE node_prefix ("
-	" revision INTEGER NOT NULL REFERENCES node(revision),"
-	" prefix TEXT NOT NULL);"
-	"CREATE TABLE site ("
-	" revision INTEGER NOT NULL REFERENCES revision(number),"
-	" name TEXT NOT NULL,"
-	" pubkey TEXT NOT NULL,"
-	" endpoint TEXT,"
-	" keepalive INTEGER NOT NULL CHECK (keepalive BETWEEN 0 AND 65535),"
-	" PRIMARY KEY (revision, name));"
-	"CREATE TABLE site_prefix ("
-	" revision INTEGER NOT NULL,"
-	" site TEXT NOT NULL,"
-	" prefix TEXT NOT NULL,"
-	" FOREIGN KEY (revision, site) REFERENCES site(revision, name));"
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"PRAGMA user_version = 1;",
+    /* 1: every revision a complete, normalized snapshot. */
+    "CREATE TABLE revision ("
+    " number INTEGER PRIMARY KEY CHECK (number > 0),"
+    " time INTEGER NOT NULL,"
+    " author TEXT NOT NULL,"
+    " comment TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE node ("
+    " revision INTEGER PRIMARY KEY REFERENCES revision(number),"
+    " name TEXT NOT NULL,"
+    " mode TEXT NOT NULL CHECK (mode IN ('small', 'large')),"
+    " listen_port INTEGER NOT NULL CHECK (listen_port BETWEEN 0 AND 65535),"
+    " mtu INTEGER NOT NULL CHECK (mtu BETWEEN 0 AND 65535));"
+    "CREATE TABLE node_prefix ("
+    " revision INTEGER NOT NULL REFERENCES node(revision),"
+    " prefix TEXT NOT NULL);"
+    "CREATE TABLE site ("
+    " revision INTEGER NOT NULL REFERENCES revision(number),"
+    " name TEXT NOT NULL,"
+    " pubkey TEXT NOT NULL,"
+    " endpoint TEXT,"
+    " keepalive INTEGER NOT NULL CHECK (keepalive BETWEEN 0 AND 65535),"
+    " PRIMARY KEY (revision, name));"
+    "CREATE TABLE site_prefix ("
+    " revision INTEGER NOT NULL,"
+    " site TEXT NOT NULL,"
+    " prefix TEXT NOT NULL,"
+    " FOREIGN KEY (revision, site) REFERENCES site(revision, name));"
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "PRAGMA user_version = 1;",
 
-	/* 2: loading a revision looks its prefixes up by revision and site. */
-	"CREATE INDEX node_prefix_revision ON node_prefix(revision);"
-	"CREATE INDEX site_prefix_revision ON site_prefix(revision, site);"
-	"PRAGMA user_version = 2;",
+    /* 2: loading a revision looks its prefixes up by revision and site. */
+    "CREATE INDEX node_prefix_revision ON node_prefix(revision);"
+    "CREATE INDEX site_prefix_revision ON site_prefix(revision, site);"
+    "PRAGMA user_version = 2;",
 };
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -372,8 +372,12 @@ prefix_text(const struct prefix *p, char buf[ADDR_TEXT_MAX])
 	if (p->family != AF_INET && p->family != AF_INET6)
 		return -EINVAL;
 	prefix_format(p, buf, ADDR_TEXT_MAX);
-	if (prefix_parse(buf, &back, "", &eb) < 0 || memcmp(&back, p, sizeof(back)) != 0) {
-		log_warnx("%s: prefix %s cannot be stored: %s", __func__, buf, eb.text);
+	if (prefix_parse(buf, &back, "prefix ", &eb) < 0) {
+		log_warnx("%s: %.*s", __func__, (int)eb.len - 1, eb.text);
+		return -EINVAL;
+	}
+	if (memcmp(&back, p, sizeof(back)) != 0) {
+		log_warnx("%s: prefix %s does not read back the same", __func__, buf);
 		return -EINVAL;
 	}
 	return 0;
@@ -388,9 +392,13 @@ endpoint_text(const struct endpoint *e, char buf[ADDR_TEXT_MAX])
 	if (e->family != AF_INET && e->family != AF_INET6)
 		return -EINVAL;
 	endpoint_format(e, buf, ADDR_TEXT_MAX);
-	if (endpoint_parse(buf, &back, "", &eb) < 0 || back.family != e->family ||
-	    back.port != e->port || memcmp(back.addr, e->addr, sizeof(back.addr)) != 0) {
-		log_warnx("%s: endpoint %s cannot be stored: %s", __func__, buf, eb.text);
+	if (endpoint_parse(buf, &back, "endpoint ", &eb) < 0) {
+		log_warnx("%s: %.*s", __func__, (int)eb.len - 1, eb.text);
+		return -EINVAL;
+	}
+	if (back.family != e->family || back.port != e->port ||
+	    memcmp(back.addr, e->addr, sizeof(back.addr)) != 0) {
+		log_warnx("%s: endpoint %s does not read back the same", __func__, buf);
 		return -EINVAL;
 	}
 	return 0;
@@ -420,8 +428,9 @@ insert_revision(sqlite3 *db, int64_t rev, const char *author, const char *commen
 	sqlite3_stmt *s;
 	int rc, err;
 
-	if ((err = prepare(db, "INSERT INTO revision (number, time, author, comment) "
-			       "VALUES (?1, ?2, ?3, ?4)",
+	if ((err = prepare(db,
+			   "INSERT INTO revision (number, time, author, comment) "
+			   "VALUES (?1, ?2, ?3, ?4)",
 			   &s, __func__)) < 0)
 		return err;
 	if ((rc = sqlite3_bind_int64(s, 1, rev)) != SQLITE_OK ||
@@ -442,8 +451,9 @@ insert_node(sqlite3 *db, const struct policy *p)
 	sqlite3_stmt *s;
 	int rc, err;
 
-	if ((err = prepare(db, "INSERT INTO node (revision, name, mode, listen_port, mtu) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5)",
+	if ((err = prepare(db,
+			   "INSERT INTO node (revision, name, mode, listen_port, mtu) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5)",
 			   &s, __func__)) < 0)
 		return err;
 	if ((rc = sqlite3_bind_int64(s, 1, p->revision)) != SQLITE_OK ||
@@ -472,7 +482,7 @@ insert_node(sqlite3 *db, const struct policy *p)
 static int
 insert_site(sqlite3 *db, sqlite3_stmt *ss, sqlite3_stmt *ps, int64_t rev, const struct site *site)
 {
-	char key[WG_KEY_B64_LEN], ep[ADDR_TEXT_MAX];
+	char key[WG_KEY_B64_LEN], ep[ADDR_TEXT_MAX], what[64];
 	int rc, err;
 
 	if (strnlen(site->name, sizeof(site->name)) == sizeof(site->name))
@@ -487,10 +497,9 @@ insert_site(sqlite3 *db, sqlite3_stmt *ss, sqlite3_stmt *ps, int64_t rev, const 
 				     : sqlite3_bind_null(ss, 4)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int(ss, 5, site->keepalive)) != SQLITE_OK)
 		return db_fail(db, rc, __func__, "bind");
-	if ((err = step_done(db, ss, __func__, "insert site")) < 0) {
-		log_warnx("%s: site %s not stored", __func__, site->name);
+	snprintf(what, sizeof(what), "insert site %s", site->name);
+	if ((err = step_done(db, ss, __func__, what)) < 0)
 		return err;
-	}
 	if ((rc = sqlite3_bind_int64(ps, 1, rev)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_text(ps, 2, site->name, -1, SQLITE_STATIC)) != SQLITE_OK)
 		return db_fail(db, rc, __func__, "bind");
@@ -503,11 +512,13 @@ insert_sites(sqlite3 *db, const struct policy *p)
 	sqlite3_stmt *ss = NULL, *ps = NULL;
 	int err;
 
-	if ((err = prepare(db, "INSERT INTO site (revision, name, pubkey, endpoint, keepalive) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5)",
+	if ((err = prepare(db,
+			   "INSERT INTO site (revision, name, pubkey, endpoint, keepalive) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5)",
 			   &ss, __func__)) < 0 ||
-	    (err = prepare(db, "INSERT INTO site_prefix (revision, site, prefix) "
-			       "VALUES (?1, ?2, ?3)",
+	    (err = prepare(db,
+			   "INSERT INTO site_prefix (revision, site, prefix) "
+			   "VALUES (?1, ?2, ?3)",
 			   &ps, __func__)) < 0)
 		goto out;
 	for (size_t i = 0; i < p->nsites && err == 0; i++)
@@ -575,8 +586,12 @@ store_revision(struct store *st)
 static int
 corrupt(const char *fn, int64_t rev, const char *what, const char *val)
 {
-	log_warnx("%s: revision %" PRId64 ": %s '%s' does not parse (corrupt database)", fn, rev,
-		  what, val ? val : "NULL");
+	if (val)
+		log_warnx("%s: revision %" PRId64 ": %s '%s' does not parse (corrupt database)", fn,
+			  rev, what, val);
+	else
+		log_warnx("%s: revision %" PRId64 ": %s is missing (corrupt database)", fn, rev,
+			  what);
 	return -EIO;
 }
 
@@ -632,8 +647,7 @@ node_from_row(sqlite3_stmt *s, int64_t rev, struct node *nd)
 	int64_t port = sqlite3_column_int64(s, 2), mtu = sqlite3_column_int64(s, 3);
 
 	if (copy_text(nd->name, sizeof(nd->name), sqlite3_column_text(s, 0)) < 0)
-		return corrupt(__func__, rev, "node name",
-			       (const char *)sqlite3_column_text(s, 0));
+		return corrupt(__func__, rev, "node name", (const char *)sqlite3_column_text(s, 0));
 	if (!mode || mode_parse(mode, &nd->mode) < 0)
 		return corrupt(__func__, rev, "node mode", mode);
 	if (port < 0 || port > UINT16_MAX || mtu < 0 || mtu > UINT16_MAX)
@@ -729,11 +743,13 @@ load_sites(sqlite3 *db, struct policy *p)
 	sqlite3_stmt *ss = NULL, *ps = NULL;
 	int rc, err;
 
-	if ((err = prepare(db, "SELECT name, pubkey, endpoint, keepalive FROM site "
-			       "WHERE revision = ?1 ORDER BY rowid",
+	if ((err = prepare(db,
+			   "SELECT name, pubkey, endpoint, keepalive FROM site "
+			   "WHERE revision = ?1 ORDER BY rowid",
 			   &ss, __func__)) < 0 ||
-	    (err = prepare(db, "SELECT prefix FROM site_prefix "
-			       "WHERE revision = ?1 AND site = ?2 ORDER BY rowid",
+	    (err = prepare(db,
+			   "SELECT prefix FROM site_prefix "
+			   "WHERE revision = ?1 AND site = ?2 ORDER BY rowid",
 			   &ps, __func__)) < 0)
 		goto out;
 	if ((rc = sqlite3_bind_int64(ss, 1, p->revision)) != SQLITE_OK ||
@@ -805,7 +821,7 @@ store_load(struct store *st, struct policy *out)
 	return store_load_revision(st, rev, out);
 }
 
-static int
+static void
 rev_from_row(sqlite3_stmt *s, struct store_rev *r)
 {
 	const char *author = (const char *)sqlite3_column_text(s, 2);
@@ -816,7 +832,6 @@ rev_from_row(sqlite3_stmt *s, struct store_rev *r)
 	/* store_commit() keeps both within bounds; an older writer may not have. */
 	snprintf(r->author, sizeof(r->author), "%s", author ? author : "");
 	snprintf(r->comment, sizeof(r->comment), "%s", comment ? comment : "");
-	return 0;
 }
 
 int
@@ -829,8 +844,9 @@ store_revisions(struct store *st, size_t max, struct store_rev **out, size_t *n)
 
 	if (!st || !out || !n)
 		return -EINVAL;
-	if ((err = prepare(st->db, "SELECT number, time, author, comment FROM revision "
-				   "ORDER BY number DESC LIMIT ?1",
+	if ((err = prepare(st->db,
+			   "SELECT number, time, author, comment FROM revision "
+			   "ORDER BY number DESC LIMIT ?1",
 			   &s, __func__)) < 0)
 		return err;
 	if ((rc = sqlite3_bind_int64(s, 1, max > INT64_MAX ? INT64_MAX : (int64_t)max)) !=
@@ -847,7 +863,7 @@ store_revisions(struct store *st, size_t max, struct store_rev **out, size_t *n)
 			}
 			a = t;
 		}
-		err = rev_from_row(s, &a[cnt++]);
+		rev_from_row(s, &a[cnt++]);
 	}
 	if (err == 0 && rc != SQLITE_DONE)
 		err = db_fail(st->db, rc, __func__, "select revision");
@@ -896,8 +912,9 @@ store_meta_set(struct store *st, const char *key, const char *val)
 
 	if (!st || !key || !val)
 		return -EINVAL;
-	if ((err = prepare(st->db, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
-				   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+	if ((err = prepare(st->db,
+			   "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+			   "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 			   &s, __func__)) < 0)
 		return err;
 	if ((rc = sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC)) != SQLITE_OK ||

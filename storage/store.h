@@ -54,8 +54,7 @@ int64_t store_revision(struct store *st);
  * else -ESTALE (someone committed in between). p is not validated here; that
  * is policy_validate()'s job. -EEXIST for two sites of the same name.
  */
-int store_commit(struct store *st, const struct policy *p, const char *author,
-		 const char *comment);
+int store_commit(struct store *st, const struct policy *p, const char *author, const char *comment);
 
 struct store_rev {
 	int64_t number;
