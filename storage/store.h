@@ -64,7 +64,7 @@ struct store_rev {
 };
 
 /*
- * Up to max revisions, newest first, into *out (calloc'd; caller frees) and
+ * Up to max revisions, newest first, into *out (allocated; caller free()s) and
  * their count into *n. With none, *out is NULL and *n is 0.
  */
 int store_revisions(struct store *st, size_t max, struct store_rev **out, size_t *n);
