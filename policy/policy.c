@@ -364,7 +364,8 @@ name_valid(const char *s)
 }
 
 struct owned_prefix {
-	const char *owner;
+	const char *owner; /* "node" or a site's name */
+	bool site;
 	const struct prefix *p;
 };
 
@@ -377,9 +378,11 @@ check_overlaps(const struct owned_prefix *all, size_t n, struct errbuf *eb)
 		for (size_t j = i + 1; j < n; j++) {
 			if (!prefix_overlaps(all[i].p, all[j].p))
 				continue;
-			errbuf_add(eb, "%s: prefix %s overlaps %s of %s", all[j].owner,
+			errbuf_add(eb, "%s%s: prefix %s overlaps %s of %s%s",
+				   all[j].site ? "site " : "", all[j].owner,
 				   prefix_format(all[j].p, b, sizeof(b)),
-				   prefix_format(all[i].p, a, sizeof(a)), all[i].owner);
+				   prefix_format(all[i].p, a, sizeof(a)), all[i].site ? "site " : "",
+				   all[i].owner);
 		}
 	}
 }
@@ -425,10 +428,11 @@ policy_validate(const struct policy *p, struct errbuf *eb)
 	if (!all)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->node.nprefixes; i++)
-		all[n++] = (struct owned_prefix){"node", &p->node.prefixes[i]};
+		all[n++] = (struct owned_prefix){"node", false, &p->node.prefixes[i]};
 	for (size_t i = 0; i < p->nsites; i++)
 		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
-			all[n++] = (struct owned_prefix){p->sites[i].name, &p->sites[i].prefixes[j]};
+			all[n++] = (struct owned_prefix){p->sites[i].name, true,
+							 &p->sites[i].prefixes[j]};
 	check_overlaps(all, n, eb);
 	free(all);
 	return eb->count > before ? -EINVAL : 0;

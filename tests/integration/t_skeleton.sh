@@ -111,7 +111,7 @@ bad "bad key" "key notakey" site add s9 --key notakey --prefix 10.9.0.0/16
 bad "bad CIDR length" "prefix 10.9.0.0/33: length must be 0-32" site add s9 --key "$other" --prefix 10.9.0.0/33
 bad "CIDR with host bits" "10.9.1.0/16: host bits are set" site add s9 --key "$other" --prefix 10.9.1.0/16
 bad "duplicate name" "site s2: name: already exists" site add s2 --key "$other" --prefix 10.9.0.0/16
-bad "overlapping prefix" "overlaps 10.2.0.0/16 of s2" site add s9 --key "$other" --prefix 10.2.5.0/24
+bad "overlapping prefix" "overlaps 10.2.0.0/16 of site s2" site add s9 --key "$other" --prefix 10.2.5.0/24
 bad "reused key" "key: already used by site s2" site add s9 --key "$s2key" --prefix 10.9.0.0/16
 bad "missing key" "key: --key PUBLIC_KEY is required" site add s9 --prefix 10.9.0.0/16
 check "no bad change moved the revision" [ "$(revision s1)" = "$rev" ]

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* tests/unit/test_policy.c — policy values, edits, validation, and printing back. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy/edit.h"
+
+#define KEY_A "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw="
+#define KEY_B "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
+
+static int
+edit(struct policy *p, struct errbuf *eb, const char *line)
+{
+	char buf[512], *argv[64], *save = NULL;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	return policy_edit(p, argc, argv, eb);
+}
+
+static void
+test_prefix_parse(void **state)
+{
+	struct errbuf eb = {0};
+	struct prefix p;
+	char out[64];
+
+	(void)state;
+	assert_int_equal(prefix_parse("10.2.0.0/16", &p, "", &eb), 0);
+	assert_int_equal(p.family, AF_INET);
+	assert_string_equal(prefix_format(&p, out, sizeof(out)), "10.2.0.0/16");
+	assert_int_equal(prefix_parse("fd00:0:2::/48", &p, "", &eb), 0);
+	assert_string_equal(prefix_format(&p, out, sizeof(out)), "fd00:0:2::/48");
+	assert_int_equal(prefix_parse("0.0.0.0/0", &p, "", &eb), 0);
+	assert_int_equal(eb.count, 0);
+	assert_int_equal(prefix_parse("10.2.0.0/33", &p, "x: ", &eb), -EINVAL);
+	assert_non_null(strstr(eb.text, "x: 10.2.0.0/33: length must be 0-32"));
+	assert_int_equal(prefix_parse("10.2.1.0/16", &p, "", &eb), -EINVAL);
+	assert_non_null(strstr(eb.text, "host bits are set (did you mean 10.2.0.0/16?)"));
+	assert_int_equal(prefix_parse("10.2.0.0", &p, "", &eb), -EINVAL);
+	assert_int_equal(prefix_parse("banana/8", &p, "", &eb), -EINVAL);
+	assert_int_equal(prefix_parse("10.0.0.0/8x", &p, "", &eb), -EINVAL);
+	assert_int_equal(eb.count, 5);
+}
+
+static void
+test_overlap(void **state)
+{
+	struct errbuf eb = {0};
+	struct prefix a, b, c;
+
+	(void)state;
+	prefix_parse("10.2.0.0/16", &a, "", &eb);
+	prefix_parse("10.2.5.0/24", &b, "", &eb);
+	prefix_parse("10.3.0.0/16", &c, "", &eb);
+	assert_true(prefix_overlaps(&a, &b));
+	assert_true(prefix_overlaps(&b, &a));
+	assert_false(prefix_overlaps(&a, &c));
+}
+
+static void
+test_endpoint(void **state)
+{
+	struct errbuf eb = {0};
+	struct endpoint e;
+	char out[80];
+
+	(void)state;
+	assert_int_equal(endpoint_parse("198.18.2.2:51820", &e, "", &eb), 0);
+	assert_string_equal(endpoint_format(&e, out, sizeof(out)), "198.18.2.2:51820");
+	assert_int_equal(endpoint_parse("[2001:db8:2::2]:51820", &e, "", &eb), 0);
+	assert_string_equal(endpoint_format(&e, out, sizeof(out)), "[2001:db8:2::2]:51820");
+	assert_int_equal(endpoint_parse("198.18.2.2:0", &e, "", &eb), -EINVAL);
+	assert_int_equal(endpoint_parse("host.example:51820", &e, "", &eb), -EINVAL);
+	assert_int_equal(endpoint_parse("198.18.2.2", &e, "", &eb), -EINVAL);
+}
+
+static void
+test_edit_and_print_round_trip(void **state)
+{
+	struct policy p, q;
+	struct errbuf eb = {0};
+	struct buf out;
+	char *line, *save = NULL;
+
+	(void)state;
+	policy_init(&p);
+	policy_init(&q);
+	assert_int_equal(edit(&p, &eb, "node set --prefix 10.1.0.0/16 fd00:0:1::/48 --mtu 1400"), 0);
+	assert_int_equal(edit(&p, &eb, "site add s2 --key " KEY_A " --endpoint 198.18.2.2:51820 "
+					"--keepalive 25 --prefix 10.2.0.0/16 fd00:0:2::/48"),
+			 0);
+	assert_int_equal(edit(&p, &eb, "site add s3 --key " KEY_B " --prefix 10.3.0.0/16,10.33.0.0/16"),
+			 0);
+	assert_int_equal(p.nsites, 2);
+	assert_int_equal(p.sites[1].nprefixes, 2);
+	buf_init(&out);
+	policy_print(&p, &out);
+	for (line = strtok_r(out.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		assert_int_equal(edit(&q, &eb, line), 0);
+	assert_true(policy_equal(&p, &q));
+	assert_int_equal(eb.count, 0);
+	assert_int_equal(edit(&q, &eb, "site del s2"), 0);
+	assert_false(policy_equal(&p, &q));
+	buf_free(&out);
+	policy_free(&p);
+	policy_free(&q);
+}
+
+static void
+test_bad_edits_change_nothing(void **state)
+{
+	struct policy p, before;
+	struct errbuf eb = {0};
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(edit(&p, &eb, "site add s2 --key " KEY_A " --prefix 10.2.0.0/16"), 0);
+	policy_copy(&before, &p);
+	assert_int_equal(edit(&p, &eb, "site add s2 --key " KEY_B " --prefix 10.9.0.0/16"), -EINVAL);
+	assert_non_null(strstr(eb.text, "site s2: name: already exists"));
+	assert_int_equal(edit(&p, &eb, "site add s9 --key " KEY_B " --prefix 10.2.1.0/24"), -EINVAL);
+	assert_non_null(strstr(eb.text, "site s9: prefix 10.2.1.0/24 overlaps 10.2.0.0/16 of site s2"));
+	assert_int_equal(edit(&p, &eb, "site add s9 --key " KEY_A " --prefix 10.9.0.0/16"), -EINVAL);
+	assert_non_null(strstr(eb.text, "site s9: key: already used by site s2"));
+	assert_int_equal(edit(&p, &eb, "site add s9 --key nope --prefix 10.9.0.0/16"), -EINVAL);
+	assert_non_null(strstr(eb.text, "site s9: key nope: not a WireGuard public key"));
+	assert_int_equal(edit(&p, &eb, "site add s9 --key " KEY_B), -EINVAL);
+	assert_non_null(strstr(eb.text, "site s9: prefix: at least one is needed"));
+	assert_int_equal(edit(&p, &eb, "site add bad/name --key " KEY_B " --prefix 10.9.0.0/16"),
+			 -EINVAL);
+	assert_int_equal(edit(&p, &eb, "site del nosuch"), -EINVAL);
+	assert_int_equal(edit(&p, &eb, "node set --mode medium"), -EINVAL);
+	assert_int_equal(edit(&p, &eb, "node set --mtu 100"), -EINVAL);
+	assert_int_equal(edit(&p, &eb, "site rename a b"), -EINVAL);
+	assert_true(policy_equal(&p, &before));
+	policy_free(&p);
+	policy_free(&before);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prefix_parse),
+		cmocka_unit_test(test_overlap),
+		cmocka_unit_test(test_endpoint),
+		cmocka_unit_test(test_edit_and_print_round_trip),
+		cmocka_unit_test(test_bad_edits_change_nothing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
