@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Throughput of the full chain (s1-lan -> red -> crypto -> black -> inet ->
+# black -> crypto -> red -> s2-lan) against a bare pair of namespaces joined by
+# a veth with the same WireGuard implementation, in one run: iperf3 TCP,
+# 3 runs of 10 s each, medians, and their ratio.
+. "$(dirname "$0")/lib.sh"
+RUNS=${BENCH_RUNS:-3}
+SECS=${BENCH_SECONDS:-10}
+
+bare_down() {
+	local ns p
+	for ns in ub-a ub-b; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
+	done
+	sleep 0.3
+	for ns in ub-a ub-b; do ip netns del "$ns" 2>/dev/null; done
+	rm -f /run/wireguard/ubwga.sock /run/wireguard/ubwgb.sock
+}
+
+# Two namespaces, a veth, wireguard-go in each, configured with wg(8).
+bare_up() {
+	local ka kb
+	bare_down
+	ip netns add ub-a
+	ip netns add ub-b
+	ip link add ub0 netns ub-a type veth peer name ub0 netns ub-b
+	nsx ub-a ip addr add 192.0.2.1/24 dev ub0
+	nsx ub-b ip addr add 192.0.2.2/24 dev ub0
+	for ns in ub-a ub-b; do nsx "$ns" ip link set ub0 up; nsx "$ns" ip link set lo up; done
+	ka=$(wg genkey)
+	kb=$(wg genkey)
+	nsx ub-a env WG_PROCESS_FOREGROUND=1 wireguard-go ubwga >/dev/null 2>&1 &
+	nsx ub-b env WG_PROCESS_FOREGROUND=1 wireguard-go ubwgb >/dev/null 2>&1 &
+	for _ in $(seq 50); do [ -S /run/wireguard/ubwga.sock ] && [ -S /run/wireguard/ubwgb.sock ] && break; sleep 0.1; done
+	nsx ub-a wg set ubwga private-key <(echo "$ka") listen-port 51820 \
+		peer "$(echo "$kb" | wg pubkey)" endpoint 192.0.2.2:51820 allowed-ips 10.200.0.2/32
+	nsx ub-b wg set ubwgb private-key <(echo "$kb") listen-port 51820 \
+		peer "$(echo "$ka" | wg pubkey)" endpoint 192.0.2.1:51820 allowed-ips 10.200.0.1/32
+	nsx ub-a ip addr add 10.200.0.1/24 dev ubwga
+	nsx ub-b ip addr add 10.200.0.2/24 dev ubwgb
+	nsx ub-a ip link set ubwga mtu 1420 up
+	nsx ub-b ip link set ubwgb mtu 1420 up
+}
+
+trap 'bare_down; "$LAB" down; cleanup_bg' EXIT
+echo "full chain: lab up, then $RUNS x ${SECS}s iperf3 s1-lan -> s2-lan"
+"$LAB" up --sites 2 >/dev/null || exit 1
+for _ in $(seq 100); do nsx s1-lan ping -c1 -W1 10.2.1.10 >/dev/null 2>&1 && break; done
+full=$(iperf_runs s1-lan s2-lan 10.2.1.10 "$RUNS" "$SECS")
+"$LAB" down
+echo "bare pair: wireguard-go over one veth, $RUNS x ${SECS}s iperf3"
+bare_up
+bare=$(iperf_runs ub-a ub-b 10.200.0.2 "$RUNS" "$SECS")
+bare_down
+
+a=$(median <<<"$full")
+b=$(median <<<"$bare")
+ratio=$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.3f", (b > 0) ? a / b : 0}')
+printf '\n%-44s %10s   %s\n' "benchmark (iperf3 TCP, median of $RUNS x ${SECS}s)" "Mbit/s" "runs"
+printf '%-44s %10.1f   %s\n' "(a) s1-lan -> s2-lan, full Umbral chain" "$a" "$(echo $full | tr '\n' ' ')"
+printf '%-44s %10.1f   %s\n' "(b) bare wireguard-go pair over veth" "$b" "$(echo $bare | tr '\n' ' ')"
+printf '%-44s %10s\n' "ratio a/b (target >= 0.85, goal 0.92)" "$ratio"
+record tunnel_full_chain_mbps "$a" Mbit/s
+record tunnel_bare_pair_mbps "$b" Mbit/s
+record tunnel_ratio "$ratio" ratio
