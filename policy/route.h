@@ -72,6 +72,9 @@ int route_apply(const struct policy *p, enum domain d, bool *changed);
  * write one RTM_NEWROUTE/RTM_DELROUTE (or RTM_NEWRULE/RTM_DELRULE) message
  * into buf (ROUTE_MSG_MAX bytes) with protocol RTPROT_UMBRAL; oif is the
  * index of r->dev (0 for none). Tables above 255 go in RTA_TABLE/FRA_TABLE.
+ * Gateway routes carry RTNH_F_ONLINK. A delete matches any scope
+ * (RT_SCOPE_NOWHERE) and a rule delete carries no FRA_PROTOCOL, so that it
+ * names the object by what it matches.
  */
 struct nlmsghdr *route_msg_route(char *buf, uint16_t type, uint16_t flags,
 				 const struct route_want *r, uint32_t oif);
