@@ -69,8 +69,7 @@ plan_unreachable(struct plan *pl, uint32_t table)
  * has no connected route for the link. dst NULL is the default route.
  */
 static void
-plan_via(struct plan *pl, uint32_t table, const struct prefix *dst, const char *gw,
-	 const char *dev)
+plan_via(struct plan *pl, uint32_t table, const struct prefix *dst, const char *gw, const char *dev)
 {
 	struct route_want *r = plan_route(pl, AF_INET, table);
 
@@ -99,8 +98,11 @@ plan_rule(struct plan *pl, uint32_t prio, uint32_t table, uint32_t mark, uint32_
 	for (size_t i = 0; i < sizeof(families); i++) {
 		struct rule_want *u = &pl->u[pl->nu++];
 
-		*u = (struct rule_want){.family = families[i], .prio = prio, .table = table,
-					.mark = mark, .mask = mask};
+		*u = (struct rule_want){.family = families[i],
+					.prio = prio,
+					.table = table,
+					.mark = mark,
+					.mask = mask};
 	}
 }
 
@@ -180,8 +182,7 @@ route_plan(const struct policy *p, enum domain d, struct route_want **routes, si
 }
 
 struct nlmsghdr *
-route_msg_route(char *buf, uint16_t type, uint16_t flags, const struct route_want *r,
-		uint32_t oif)
+route_msg_route(char *buf, uint16_t type, uint16_t flags, const struct route_want *r, uint32_t oif)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtmsg *rtm;
@@ -362,9 +363,9 @@ route_str(const struct route_want *r, char *buf, size_t len)
 	if (r->has_gw)
 		inet_ntop(r->family, r->gw, gw, sizeof(gw));
 	snprintf(buf, len, "%s%s%s%s%s%s%s%s table %u metric %u",
-		 r->type == RTN_UNREACHABLE ? "unreachable " : "", r->family == AF_INET6 ? "-6 " : "",
-		 dst, r->has_gw ? " via " : "", gw, r->dev[0] ? " dev " : "", r->dev,
-		 r->has_gw ? " onlink" : "", r->table, r->metric);
+		 r->type == RTN_UNREACHABLE ? "unreachable " : "",
+		 r->family == AF_INET6 ? "-6 " : "", dst, r->has_gw ? " via " : "", gw,
+		 r->dev[0] ? " dev " : "", r->dev, r->has_gw ? " onlink" : "", r->table, r->metric);
 	return buf;
 }
 
@@ -536,8 +537,7 @@ resolve_devs(struct apply *a)
 }
 
 static int
-send_route(struct apply *a, uint16_t type, uint16_t flags, const struct route_want *r,
-	   uint32_t oif)
+send_route(struct apply *a, uint16_t type, uint16_t flags, const struct route_want *r, uint32_t oif)
 {
 	char buf[ROUTE_MSG_MAX], text[160];
 	int ret;

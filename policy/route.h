@@ -53,8 +53,8 @@ struct rule_want {
  * caller owns and frees both arrays; on failure nothing is written.
  * -EINVAL for an unknown domain, -ENOMEM.
  */
-int route_plan(const struct policy *p, enum domain d, struct route_want **routes,
-	       size_t *nroutes, struct rule_want **rules, size_t *nrules);
+int route_plan(const struct policy *p, enum domain d, struct route_want **routes, size_t *nroutes,
+	       struct rule_want **rules, size_t *nrules);
 
 /*
  * Makes the current netns's state equal the plan: adds or replaces what is

@@ -22,12 +22,9 @@ struct sysctl_kv {
 
 /* The same in all three domains: each forwards between its links. */
 static const struct sysctl_kv sysctl_common[] = {
-	{"net/ipv4/ip_forward", "1"},
-	{"net/ipv6/conf/all/forwarding", "1"},
-	{"net/ipv4/conf/all/rp_filter", "0"},
-	{"net/ipv4/conf/default/rp_filter", "0"},
-	{"net/ipv6/conf/all/accept_ra", "0"},
-	{"net/ipv6/conf/default/accept_ra", "0"},
+    {"net/ipv4/ip_forward", "1"},	  {"net/ipv6/conf/all/forwarding", "1"},
+    {"net/ipv4/conf/all/rp_filter", "0"}, {"net/ipv4/conf/default/rp_filter", "0"},
+    {"net/ipv6/conf/all/accept_ra", "0"}, {"net/ipv6/conf/default/accept_ra", "0"},
 };
 
 /* Writes val to path unless it already holds it. Returns 0 or -errno. */

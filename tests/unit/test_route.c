@@ -7,9 +7,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -272,8 +272,8 @@ test_plan_black(void **state)
 	assert_int_equal(pl.nr, 2);
 	check_via(find_route(&pl, RT_TABLE_MAIN, "10.1.0.0/16", RTN_UNICAST), TOPO_RED_TO_BLACK,
 		  IF_TO_RED, 0);
-	check_via(find_route(&pl, RT_TABLE_MAIN, "10.101.0.0/16", RTN_UNICAST),
-		  TOPO_RED_TO_BLACK, IF_TO_RED, 0);
+	check_via(find_route(&pl, RT_TABLE_MAIN, "10.101.0.0/16", RTN_UNICAST), TOPO_RED_TO_BLACK,
+		  IF_TO_RED, 0);
 	planned_free(&pl);
 	policy_free(&p);
 }
@@ -313,8 +313,12 @@ test_build_route(void **state)
 {
 	char buf[ROUTE_MSG_MAX];
 	const struct nlattr *tb[RTA_MAX + 1] = {0};
-	struct route_want r = {.family = AF_INET, .table = 1000, .type = RTN_UNICAST,
-			       .has_gw = true, .metric = 7, .dev = "to-red"};
+	struct route_want r = {.family = AF_INET,
+			       .table = 1000,
+			       .type = RTN_UNICAST,
+			       .has_gw = true,
+			       .metric = 7,
+			       .dev = "to-red"};
 	struct errbuf eb = {0};
 	struct route_seen s;
 	struct nlmsghdr *nlh;
@@ -359,8 +363,10 @@ test_build_route_small_table_v6(void **state)
 {
 	char buf[ROUTE_MSG_MAX];
 	const struct nlattr *tb[RTA_MAX + 1] = {0};
-	struct route_want r = {.family = AF_INET6, .table = TABLE_SECURE,
-			       .type = RTN_UNREACHABLE, .metric = ROUTE_METRIC_LAST};
+	struct route_want r = {.family = AF_INET6,
+			       .table = TABLE_SECURE,
+			       .type = RTN_UNREACHABLE,
+			       .metric = ROUTE_METRIC_LAST};
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	struct route_seen s;
@@ -384,8 +390,7 @@ test_build_route_small_table_v6(void **state)
 	nlh = route_msg_route(buf, RTM_NEWROUTE, 0, &r, 3);
 	assert_int_equal(((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_scope, RT_SCOPE_LINK);
 	nlh = route_msg_route(buf, RTM_DELROUTE, 0, &r, 3);
-	assert_int_equal(((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_scope,
-			 RT_SCOPE_NOWHERE);
+	assert_int_equal(((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_scope, RT_SCOPE_NOWHERE);
 	assert_int_equal(route_msg_parse_route(nlh, &s), 0);
 	assert_int_equal(s.r.family, AF_INET6);
 	assert_false(s.r.has_gw);
@@ -425,8 +430,11 @@ test_build_rule(void **state)
 {
 	char buf[ROUTE_MSG_MAX];
 	const struct nlattr *tb[FRA_MAX + 1] = {0};
-	struct rule_want u = {.family = AF_INET6, .prio = RULE_PRIO, .table = TABLE_SECURE,
-			      .mark = MARK_SECURE, .mask = MARK_MASK};
+	struct rule_want u = {.family = AF_INET6,
+			      .prio = RULE_PRIO,
+			      .table = TABLE_SECURE,
+			      .mark = MARK_SECURE,
+			      .mask = MARK_MASK};
 	struct fib_rule_hdr *frh;
 	struct nlmsghdr *nlh;
 	struct rule_seen s;
@@ -491,15 +499,25 @@ static void
 test_sysctl_tree(void **state)
 {
 	char root[] = "/tmp/test_route.XXXXXX", p[512];
-	const char *dirs[] = {"net", "net/ipv4", "net/ipv4/conf", "net/ipv4/conf/all",
-			      "net/ipv4/conf/default", "net/ipv4/conf/lan", "net/ipv6",
-			      "net/ipv6/conf", "net/ipv6/conf/all", "net/ipv6/conf/default",
+	const char *dirs[] = {"net",
+			      "net/ipv4",
+			      "net/ipv4/conf",
+			      "net/ipv4/conf/all",
+			      "net/ipv4/conf/default",
+			      "net/ipv4/conf/lan",
+			      "net/ipv6",
+			      "net/ipv6/conf",
+			      "net/ipv6/conf/all",
+			      "net/ipv6/conf/default",
 			      "net/ipv6/conf/lan"};
-	const char *files[][2] = {
-		{"net/ipv4/ip_forward", "1"}, {"net/ipv6/conf/all/forwarding", "1"},
-		{"net/ipv4/conf/all/rp_filter", "0"}, {"net/ipv4/conf/default/rp_filter", "0"},
-		{"net/ipv4/conf/lan/rp_filter", "0"}, {"net/ipv6/conf/all/accept_ra", "0"},
-		{"net/ipv6/conf/default/accept_ra", "0"}, {"net/ipv6/conf/lan/accept_ra", "0"}};
+	const char *files[][2] = {{"net/ipv4/ip_forward", "1"},
+				  {"net/ipv6/conf/all/forwarding", "1"},
+				  {"net/ipv4/conf/all/rp_filter", "0"},
+				  {"net/ipv4/conf/default/rp_filter", "0"},
+				  {"net/ipv4/conf/lan/rp_filter", "0"},
+				  {"net/ipv6/conf/all/accept_ra", "0"},
+				  {"net/ipv6/conf/default/accept_ra", "0"},
+				  {"net/ipv6/conf/lan/accept_ra", "0"}};
 	size_t nfiles = sizeof(files) / sizeof(files[0]);
 
 	(void)state;
@@ -541,16 +559,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plan_red_small),
-		cmocka_unit_test(test_plan_red_large),
-		cmocka_unit_test(test_plan_crypto),
-		cmocka_unit_test(test_plan_black),
-		cmocka_unit_test(test_plan_empty_and_bad),
-		cmocka_unit_test(test_build_route),
-		cmocka_unit_test(test_build_route_small_table_v6),
-		cmocka_unit_test(test_parse_route_rejects),
-		cmocka_unit_test(test_build_rule),
-		cmocka_unit_test(test_sysctl_tree),
+	    cmocka_unit_test(test_plan_red_small),
+	    cmocka_unit_test(test_plan_red_large),
+	    cmocka_unit_test(test_plan_crypto),
+	    cmocka_unit_test(test_plan_black),
+	    cmocka_unit_test(test_plan_empty_and_bad),
+	    cmocka_unit_test(test_build_route),
+	    cmocka_unit_test(test_build_route_small_table_v6),
+	    cmocka_unit_test(test_parse_route_rejects),
+	    cmocka_unit_test(test_build_rule),
+	    cmocka_unit_test(test_sysctl_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
