@@ -1,0 +1,717 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * policy/route.c — the policy compiled into a domain's fib rules and routes
+ * (own tables, each ending in an unreachable default: the kill switch), and
+ * the rtnetlink exchange that makes the kernel match them.
+ */
+#include "policy/route.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
+
+#include "core/log.h"
+#include "core/nl.h"
+
+/* IPv6 stores metric 0 as the kernel's default user metric. */
+#define IP6_METRIC_DEFAULT 1024
+
+struct plan {
+	struct route_want *r;
+	size_t nr, rcap;
+	struct rule_want *u;
+	size_t nu, ucap;
+};
+
+static size_t
+addr_len(uint8_t family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+/* Appends a zeroed unicast route; the caller sized the array. */
+static struct route_want *
+plan_route(struct plan *pl, uint8_t family, uint32_t table)
+{
+	struct route_want *r = &pl->r[pl->nr++];
+
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	r->table = table;
+	r->type = RTN_UNICAST;
+	r->dst.family = family;
+	return r;
+}
+
+/* The kill switch: with no usable next hop the table drops, never falls through. */
+static void
+plan_unreachable(struct plan *pl, uint32_t table)
+{
+	static const uint8_t families[] = {AF_INET, AF_INET6};
+
+	for (size_t i = 0; i < sizeof(families); i++) {
+		struct route_want *r = plan_route(pl, families[i], table);
+
+		r->type = RTN_UNREACHABLE;
+		r->metric = ROUTE_METRIC_LAST;
+	}
+}
+
+/*
+ * An IPv4 route via a fixed internal-link address. Onlink because the table
+ * has no connected route for the link. dst NULL is the default route.
+ */
+static void
+plan_via(struct plan *pl, uint32_t table, const struct prefix *dst, const char *gw, const char *dev)
+{
+	struct route_want *r = plan_route(pl, AF_INET, table);
+
+	if (dst)
+		r->dst = *dst;
+	r->has_gw = true;
+	inet_pton(AF_INET, gw, r->gw);
+	snprintf(r->dev, sizeof(r->dev), "%s", dev);
+}
+
+static void
+plan_dev(struct plan *pl, uint32_t table, const struct prefix *dst, const char *dev)
+{
+	struct route_want *r = plan_route(pl, dst->family, table);
+
+	r->dst = *dst;
+	snprintf(r->dev, sizeof(r->dev), "%s", dev);
+}
+
+/* The same rule for IPv4 and IPv6. */
+static void
+plan_rule(struct plan *pl, uint32_t prio, uint32_t table, uint32_t mark, uint32_t mask)
+{
+	static const uint8_t families[] = {AF_INET, AF_INET6};
+
+	for (size_t i = 0; i < sizeof(families); i++) {
+		struct rule_want *u = &pl->u[pl->nu++];
+
+		*u = (struct rule_want){.family = families[i],
+					.prio = prio,
+					.table = table,
+					.mark = mark,
+					.mask = mask};
+	}
+}
+
+static void
+plan_red(const struct policy *p, struct plan *pl)
+{
+	plan_rule(pl, RULE_PRIO, TABLE_SECURE, MARK_SECURE, MARK_MASK);
+	plan_via(pl, TABLE_SECURE, NULL, TOPO_CRYPTO_TO_RED, IF_TO_CRYPTO);
+	plan_unreachable(pl, TABLE_SECURE);
+	if (p->node.mode != MODE_SMALL)
+		return;
+	plan_rule(pl, RULE_PRIO + 1, TABLE_DIRECT, MARK_DIRECT, MARK_MASK);
+	plan_via(pl, TABLE_DIRECT, NULL, TOPO_BLACK_TO_RED, IF_TO_BLACK);
+	plan_unreachable(pl, TABLE_DIRECT);
+}
+
+static void
+plan_crypto(const struct policy *p, struct plan *pl)
+{
+	plan_rule(pl, RULE_PRIO, TABLE_WG, MARK_WG, MARK_MASK);
+	plan_rule(pl, RULE_PRIO + 1, TABLE_SECURE, 0, 0);
+	plan_via(pl, TABLE_WG, NULL, TOPO_BLACK_TO_CRYPTO, IF_TO_BLACK);
+	plan_unreachable(pl, TABLE_WG);
+	/* No gateway: WireGuard's allowed-ips choose the peer. */
+	for (size_t i = 0; i < p->nsites; i++)
+		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
+			plan_dev(pl, TABLE_SECURE, &p->sites[i].prefixes[j], IF_WG);
+	/* IPv6 node prefixes wait for IPv6 next hops on the internal links. */
+	for (size_t i = 0; i < p->node.nprefixes; i++)
+		if (p->node.prefixes[i].family == AF_INET)
+			plan_via(pl, TABLE_SECURE, &p->node.prefixes[i], TOPO_RED_TO_CRYPTO,
+				 IF_TO_RED);
+	plan_unreachable(pl, TABLE_SECURE);
+}
+
+/* Replies to red's direct traffic, de-NATed by black, go back to red. */
+static void
+plan_black(const struct policy *p, struct plan *pl)
+{
+	for (size_t i = 0; i < p->node.nprefixes; i++)
+		if (p->node.prefixes[i].family == AF_INET)
+			plan_via(pl, RT_TABLE_MAIN, &p->node.prefixes[i], TOPO_RED_TO_BLACK,
+				 IF_TO_RED);
+}
+
+int
+route_plan(const struct policy *p, enum domain d, struct route_want **routes, size_t *nroutes,
+	   struct rule_want **rules, size_t *nrules)
+{
+	struct plan pl = {0};
+
+	if ((unsigned)d >= DOMAIN_COUNT)
+		return -EINVAL;
+	/* Upper bounds: 3 routes per table (3 tables at most) plus one per prefix. */
+	pl.rcap = 9 + p->node.nprefixes;
+	for (size_t i = 0; i < p->nsites; i++)
+		pl.rcap += p->sites[i].nprefixes;
+	pl.ucap = 4;
+	pl.r = calloc(pl.rcap, sizeof(*pl.r));
+	pl.u = calloc(pl.ucap, sizeof(*pl.u));
+	if (!pl.r || !pl.u) {
+		free(pl.r);
+		free(pl.u);
+		return -ENOMEM;
+	}
+	if (d == DOMAIN_RED)
+		plan_red(p, &pl);
+	else if (d == DOMAIN_CRYPTO)
+		plan_crypto(p, &pl);
+	else
+		plan_black(p, &pl);
+	*routes = pl.r;
+	*nroutes = pl.nr;
+	*rules = pl.u;
+	*nrules = pl.nu;
+	return 0;
+}
+
+struct nlmsghdr *
+route_msg_route(char *buf, uint16_t type, uint16_t flags, const struct route_want *r, uint32_t oif)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	size_t alen = addr_len(r->family);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = r->family;
+	rtm->rtm_dst_len = r->dst.len;
+	rtm->rtm_table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_UMBRAL;
+	rtm->rtm_type = r->type;
+	if (type == RTM_DELROUTE)
+		rtm->rtm_scope = RT_SCOPE_NOWHERE; /* any scope, as ip route del */
+	else if (r->type == RTN_UNICAST && !r->has_gw)
+		rtm->rtm_scope = RT_SCOPE_LINK;
+	else
+		rtm->rtm_scope = RT_SCOPE_UNIVERSE;
+	if (r->has_gw)
+		rtm->rtm_flags = RTNH_F_ONLINK;
+	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
+	if (r->dst.len)
+		mnl_attr_put(nlh, RTA_DST, alen, r->dst.addr);
+	if (r->has_gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, alen, r->gw);
+	if (oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, oif);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
+	return nlh;
+}
+
+struct nlmsghdr *
+route_msg_rule(char *buf, uint16_t type, uint16_t flags, const struct rule_want *u)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fib_rule_hdr *frh;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = u->family;
+	frh->table = u->table < 256 ? (uint8_t)u->table : RT_TABLE_UNSPEC;
+	frh->action = FR_ACT_TO_TBL;
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, u->prio);
+	mnl_attr_put_u32(nlh, FRA_TABLE, u->table);
+	if (u->mark || u->mask) {
+		mnl_attr_put_u32(nlh, FRA_FWMARK, u->mark);
+		mnl_attr_put_u32(nlh, FRA_FWMASK, u->mask);
+	}
+	/* A delete names the rule by what it matches; the protocol may differ. */
+	if (type == RTM_NEWRULE)
+		mnl_attr_put_u8(nlh, FRA_PROTOCOL, RTPROT_UMBRAL);
+	return nlh;
+}
+
+static int
+route_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t t = mnl_attr_get_type(a);
+
+	if (mnl_attr_type_valid(a, RTA_MAX) < 0)
+		return MNL_CB_OK; /* newer than our headers: not ours to read */
+	switch (t) {
+	case RTA_TABLE:
+	case RTA_OIF:
+	case RTA_PRIORITY:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		break;
+	default:
+		break;
+	}
+	tb[t] = a;
+	return MNL_CB_OK;
+}
+
+/* Copies an address attribute, which must be exactly alen bytes. */
+static int
+attr_addr(const struct nlattr *a, size_t alen, uint8_t *out)
+{
+	if (mnl_attr_get_payload_len(a) != alen)
+		return -EINVAL;
+	memcpy(out, mnl_attr_get_payload(a), alen);
+	return 0;
+}
+
+int
+route_msg_parse_route(const struct nlmsghdr *nlh, struct route_seen *s)
+{
+	const struct nlattr *tb[RTA_MAX + 1] = {0};
+	const struct rtmsg *rtm;
+	size_t alen;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*rtm)))
+		return -EINVAL;
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
+		return -EINVAL;
+	alen = addr_len(rtm->rtm_family);
+	if (rtm->rtm_dst_len > alen * 8 || mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, tb) < 0)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	s->r.family = rtm->rtm_family;
+	s->r.type = rtm->rtm_type;
+	s->r.table = tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	s->r.dst.family = rtm->rtm_family;
+	s->r.dst.len = rtm->rtm_dst_len;
+	if (tb[RTA_DST] && attr_addr(tb[RTA_DST], alen, s->r.dst.addr) < 0)
+		return -EINVAL;
+	if (tb[RTA_GATEWAY]) {
+		if (attr_addr(tb[RTA_GATEWAY], alen, s->r.gw) < 0)
+			return -EINVAL;
+		s->r.has_gw = true;
+	}
+	s->r.metric = tb[RTA_PRIORITY] ? mnl_attr_get_u32(tb[RTA_PRIORITY]) : 0;
+	s->oif = tb[RTA_OIF] ? mnl_attr_get_u32(tb[RTA_OIF]) : 0;
+	s->flags = rtm->rtm_flags;
+	s->protocol = rtm->rtm_protocol;
+	return 0;
+}
+
+static int
+rule_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t t = mnl_attr_get_type(a);
+
+	if (mnl_attr_type_valid(a, FRA_MAX) < 0)
+		return MNL_CB_OK;
+	switch (t) {
+	case FRA_PRIORITY:
+	case FRA_TABLE:
+	case FRA_FWMARK:
+	case FRA_FWMASK:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		break;
+	default:
+		break;
+	}
+	tb[t] = a;
+	return MNL_CB_OK;
+}
+
+int
+route_msg_parse_rule(const struct nlmsghdr *nlh, struct rule_seen *s)
+{
+	const struct nlattr *tb[FRA_MAX + 1] = {0};
+	const struct fib_rule_hdr *frh;
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*frh)))
+		return -EINVAL;
+	frh = mnl_nlmsg_get_payload(nlh);
+	if (frh->family != AF_INET && frh->family != AF_INET6)
+		return -EINVAL;
+	if (mnl_attr_parse(nlh, sizeof(*frh), rule_attr_cb, tb) < 0)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	s->u.family = frh->family;
+	s->u.table = tb[FRA_TABLE] ? mnl_attr_get_u32(tb[FRA_TABLE]) : frh->table;
+	s->u.prio = tb[FRA_PRIORITY] ? mnl_attr_get_u32(tb[FRA_PRIORITY]) : 0;
+	s->u.mark = tb[FRA_FWMARK] ? mnl_attr_get_u32(tb[FRA_FWMARK]) : 0;
+	s->u.mask = tb[FRA_FWMASK] ? mnl_attr_get_u32(tb[FRA_FWMASK]) : 0;
+	s->action = frh->action;
+	return 0;
+}
+
+/* Text for log lines, in ip-route words: "table 100 default via 169.254.1.2 dev to-crypto ...". */
+static char *
+route_str(const struct route_want *r, char *buf, size_t len)
+{
+	char dst[64] = "default", gw[INET6_ADDRSTRLEN] = "";
+
+	if (r->dst.len)
+		prefix_format(&r->dst, dst, sizeof(dst));
+	if (r->has_gw)
+		inet_ntop(r->family, r->gw, gw, sizeof(gw));
+	snprintf(buf, len, "%s%s%s%s%s%s%s%s table %u metric %u",
+		 r->type == RTN_UNREACHABLE ? "unreachable " : "",
+		 r->family == AF_INET6 ? "-6 " : "", dst, r->has_gw ? " via " : "", gw,
+		 r->dev[0] ? " dev " : "", r->dev, r->has_gw ? " onlink" : "", r->table, r->metric);
+	return buf;
+}
+
+static uint32_t
+metric_norm(uint8_t family, uint32_t metric)
+{
+	return family == AF_INET6 && metric == 0 ? IP6_METRIC_DEFAULT : metric;
+}
+
+/* What the kernel's replace keys on; a route with the same key is replaced. */
+static bool
+route_same_key(const struct route_want *a, const struct route_want *b)
+{
+	return a->family == b->family && a->table == b->table && a->dst.len == b->dst.len &&
+	       memcmp(a->dst.addr, b->dst.addr, addr_len(a->family)) == 0 &&
+	       metric_norm(a->family, a->metric) == metric_norm(b->family, b->metric);
+}
+
+static bool
+route_same(const struct route_want *w, uint32_t oif, const struct route_seen *s)
+{
+	if (!route_same_key(w, &s->r) || w->type != s->r.type)
+		return false;
+	if (w->type != RTN_UNICAST)
+		return true; /* the kernel hangs reject routes on lo: no device to compare */
+	return w->has_gw == s->r.has_gw && oif == s->oif &&
+	       (!w->has_gw || memcmp(w->gw, s->r.gw, addr_len(w->family)) == 0) &&
+	       (s->flags & RTNH_F_ONLINK) == (w->has_gw ? RTNH_F_ONLINK : 0u);
+}
+
+static bool
+rule_same(const struct rule_want *w, const struct rule_seen *s)
+{
+	return s->action == FR_ACT_TO_TBL && w->family == s->u.family && w->prio == s->u.prio &&
+	       w->table == s->u.table && w->mark == s->u.mark && w->mask == s->u.mask;
+}
+
+struct apply {
+	struct mnl_socket *nl;
+	struct route_want *want;
+	size_t nwant;
+	uint32_t *oif; /* per want, resolved before anything is sent */
+	struct rule_want *uwant;
+	size_t nuwant;
+	struct route_seen *seen;
+	size_t nseen, seencap;
+	struct rule_seen *useen;
+	size_t nuseen, useencap;
+	bool changed;
+	int err; /* set by dump callbacks */
+};
+
+/* Grows *arr (of size elements) so that one more fits. */
+static int
+grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap = *cap ? *cap * 2 : 32;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*arr, ncap * size);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+static int
+route_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct apply *a = data;
+	struct route_seen s;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || route_msg_parse_route(nlh, &s) < 0 ||
+	    s.protocol != RTPROT_UMBRAL)
+		return MNL_CB_OK;
+	if (grow((void **)&a->seen, &a->seencap, a->nseen, sizeof(*a->seen)) < 0) {
+		a->err = -ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	a->seen[a->nseen++] = s;
+	return MNL_CB_OK;
+}
+
+static int
+rule_dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct apply *a = data;
+	struct rule_seen s;
+
+	if (nlh->nlmsg_type != RTM_NEWRULE || route_msg_parse_rule(nlh, &s) < 0 ||
+	    s.u.prio < RULE_PRIO || s.u.prio >= RULE_PRIO + RULE_PRIO_SPAN)
+		return MNL_CB_OK;
+	if (grow((void **)&a->useen, &a->useencap, a->nuseen, sizeof(*a->useen)) < 0) {
+		a->err = -ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	a->useen[a->nuseen++] = s;
+	return MNL_CB_OK;
+}
+
+/* Reads Umbral's routes (all tables, both families) into a->seen. */
+static int
+dump_routes(struct apply *a)
+{
+	char buf[ROUTE_MSG_MAX];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	int ret;
+
+	nlh->nlmsg_type = RTM_GETROUTE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = AF_UNSPEC;
+	a->nseen = 0;
+	ret = nl_talk(a->nl, nlh, route_dump_cb, a);
+	if (a->err)
+		ret = a->err;
+	if (ret < 0)
+		log_warnx("%s: route dump: %s", __func__, strerror(-ret));
+	return ret;
+}
+
+/* Reads the rules in Umbral's priority range into a->useen. */
+static int
+dump_rules(struct apply *a)
+{
+	char buf[ROUTE_MSG_MAX];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fib_rule_hdr *frh;
+	int ret;
+
+	nlh->nlmsg_type = RTM_GETRULE;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = AF_UNSPEC;
+	a->nuseen = 0;
+	ret = nl_talk(a->nl, nlh, rule_dump_cb, a);
+	if (a->err)
+		ret = a->err;
+	if (ret < 0)
+		log_warnx("%s: rule dump: %s", __func__, strerror(-ret));
+	return ret;
+}
+
+/* Every device first, so that a missing one changes nothing; each is named. */
+static int
+resolve_devs(struct apply *a)
+{
+	char text[160];
+	int ret = 0;
+
+	a->oif = calloc(a->nwant ? a->nwant : 1, sizeof(*a->oif));
+	if (!a->oif)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->nwant; i++) {
+		if (!a->want[i].dev[0])
+			continue;
+		a->oif[i] = if_nametoindex(a->want[i].dev);
+		if (a->oif[i] == 0) {
+			log_warnx("%s: route %s: no device %s", __func__,
+				  route_str(&a->want[i], text, sizeof(text)), a->want[i].dev);
+			ret = -ENODEV;
+		}
+	}
+	return ret;
+}
+
+static int
+send_route(struct apply *a, uint16_t type, uint16_t flags, const struct route_want *r, uint32_t oif)
+{
+	char buf[ROUTE_MSG_MAX], text[160];
+	int ret;
+
+	ret = nl_talk(a->nl, route_msg_route(buf, type, flags, r, oif), NULL, NULL);
+	a->changed = true;
+	if (ret == 0 || (type == RTM_DELROUTE && (ret == -ESRCH || ret == -ENOENT)))
+		return 0; /* a route already gone is what a delete wants */
+	log_warnx("%s: %s route %s: %s", __func__, type == RTM_DELROUTE ? "delete" : "add",
+		  route_str(r, text, sizeof(text)), strerror(-ret));
+	return ret;
+}
+
+static int
+send_rule(struct apply *a, uint16_t type, const struct rule_want *u, uint8_t action)
+{
+	char buf[ROUTE_MSG_MAX];
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = route_msg_rule(buf, type, type == RTM_NEWRULE ? NLM_F_CREATE : 0, u);
+	((struct fib_rule_hdr *)mnl_nlmsg_get_payload(nlh))->action = action;
+	ret = nl_talk(a->nl, nlh, NULL, NULL);
+	a->changed = true;
+	if (ret == 0 || (type == RTM_DELRULE && (ret == -ENOENT || ret == -ESRCH)))
+		return 0;
+	log_warnx("%s: %s rule %sprio %u fwmark %#x/%#x table %u: %s", __func__,
+		  type == RTM_DELRULE ? "delete" : "add", u->family == AF_INET6 ? "-6 " : "",
+		  u->prio, u->mark, u->mask, u->table, strerror(-ret));
+	return ret;
+}
+
+/* Adds or replaces every wanted route the kernel does not have exactly. */
+static int
+routes_add(struct apply *a)
+{
+	for (size_t i = 0; i < a->nwant; i++) {
+		size_t j = 0;
+		int ret;
+
+		while (j < a->nseen && !route_same(&a->want[i], a->oif[i], &a->seen[j]))
+			j++;
+		if (j < a->nseen)
+			continue;
+		ret = send_route(a, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &a->want[i],
+				 a->oif[i]);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Deletes Umbral's routes that match no wanted one (or duplicate one), read
+ * afresh when routes were just replaced.
+ */
+static int
+routes_del(struct apply *a, bool redump)
+{
+	bool *claimed;
+	int ret = redump ? dump_routes(a) : 0;
+
+	if (ret < 0)
+		return ret;
+	claimed = calloc(a->nwant ? a->nwant : 1, sizeof(*claimed));
+	if (!claimed)
+		return -ENOMEM;
+	for (size_t j = 0; j < a->nseen && ret == 0; j++) {
+		struct route_seen *s = &a->seen[j];
+		size_t i = 0;
+
+		while (i < a->nwant && (claimed[i] || !route_same(&a->want[i], a->oif[i], s)))
+			i++;
+		if (i < a->nwant) {
+			claimed[i] = true;
+			continue;
+		}
+		if (s->oif && !if_indextoname(s->oif, s->r.dev))
+			s->r.dev[0] = '\0';
+		ret = send_route(a, RTM_DELROUTE, 0, &s->r, s->r.type == RTN_UNICAST ? s->oif : 0);
+	}
+	free(claimed);
+	return ret;
+}
+
+static int
+rules_add(struct apply *a)
+{
+	for (size_t i = 0; i < a->nuwant; i++) {
+		size_t j = 0;
+		int ret;
+
+		while (j < a->nuseen && !rule_same(&a->uwant[i], &a->useen[j]))
+			j++;
+		if (j < a->nuseen)
+			continue;
+		ret = send_rule(a, RTM_NEWRULE, &a->uwant[i], FR_ACT_TO_TBL);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+/* Rules in Umbral's range that match no wanted one (or duplicate one) go. */
+static int
+rules_del(struct apply *a)
+{
+	bool *claimed = calloc(a->nuwant ? a->nuwant : 1, sizeof(*claimed));
+	int ret = 0;
+
+	if (!claimed)
+		return -ENOMEM;
+	for (size_t j = 0; j < a->nuseen && ret == 0; j++) {
+		size_t i = 0;
+
+		while (i < a->nuwant && (claimed[i] || !rule_same(&a->uwant[i], &a->useen[j])))
+			i++;
+		if (i < a->nuwant)
+			claimed[i] = true;
+		else
+			ret = send_rule(a, RTM_DELRULE, &a->useen[j].u, a->useen[j].action);
+	}
+	free(claimed);
+	return ret;
+}
+
+/*
+ * Fail-closed order: tables are filled before rules point at them, new rules
+ * are in place before old ones go, and routes go last.
+ */
+static int
+apply_sync(struct apply *a)
+{
+	bool before;
+	int ret;
+
+	if ((ret = dump_routes(a)) < 0 || (ret = dump_rules(a)) < 0)
+		return ret;
+	if ((ret = routes_add(a)) < 0)
+		return ret;
+	before = a->changed;
+	if ((ret = rules_add(a)) < 0 || (ret = rules_del(a)) < 0)
+		return ret;
+	return routes_del(a, before);
+}
+
+int
+route_apply(const struct policy *p, enum domain d, bool *changed)
+{
+	struct apply a = {0};
+	int ret;
+
+	ret = route_plan(p, d, &a.want, &a.nwant, &a.uwant, &a.nuwant);
+	if (ret == 0)
+		ret = resolve_devs(&a);
+	if (ret == 0) {
+		a.nl = nl_open(NETLINK_ROUTE);
+		if (!a.nl) {
+			ret = -errno;
+			log_warnx("%s: netlink: %s", __func__, strerror(errno));
+		}
+	}
+	if (ret == 0)
+		ret = apply_sync(&a);
+	if (ret == 0 && a.changed)
+		log_info("%s: %s routes and rules updated", __func__, domain_name(d));
+	if (a.nl)
+		mnl_socket_close(a.nl);
+	free(a.want);
+	free(a.uwant);
+	free(a.oif);
+	free(a.seen);
+	free(a.useen);
+	if (changed)
+		*changed = a.changed;
+	return ret;
+}
