@@ -3,7 +3,10 @@
 #include "core/nl.h"
 
 #include <errno.h>
+#include <linux/netlink.h>
 #include <time.h>
+
+#include "core/log.h"
 
 struct mnl_socket *
 nl_open(int bus)
@@ -12,6 +15,9 @@ nl_open(int bus)
 
 	if (!nl)
 		return NULL;
+	/* The kernel's own words on an error ("Nexthop has invalid gateway") beat strerror(). */
+	int on = 1;
+	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &on, sizeof(on));
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
 		int e = errno;
 		mnl_socket_close(nl);
@@ -19,6 +25,58 @@ nl_open(int bus)
 		return NULL;
 	}
 	return nl;
+}
+
+static int
+ext_ack_attr(const struct nlattr *attr, void *data)
+{
+	const char **msg = data;
+
+	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		*msg = mnl_attr_get_str(attr);
+	return MNL_CB_OK;
+}
+
+/* An ack (error 0) ends the exchange; an error is logged with the kernel's message. */
+static int
+error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	const char *msg = NULL;
+	size_t off;
+
+	(void)data;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (err->error == 0)
+		return MNL_CB_STOP;
+	/* Extended ack attributes follow the echoed request (or only its header, when capped). */
+	off = sizeof(*err) + ((nlh->nlmsg_flags & NLM_F_CAPPED) ? 0 : err->msg.nlmsg_len - sizeof(struct nlmsghdr));
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && mnl_nlmsg_get_payload_len(nlh) > off)
+		mnl_attr_parse(nlh, (unsigned)off, ext_ack_attr, &msg);
+	if (msg)
+		log_warnx("netlink: %s", msg);
+	errno = -err->error;
+	return MNL_CB_ERROR;
+}
+
+static int
+ok_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_OK;
+}
+
+static int
+done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(void)data;
+	return MNL_CB_STOP;
 }
 
 int
@@ -40,7 +98,12 @@ nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n < 0)
 			return -errno;
-		ret = mnl_cb_run(buf, (size_t)n, nlh->nlmsg_seq, portid, cb, data);
+		/* libmnl consults only this array for control messages once it is given. */
+		static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+			[NLMSG_NOOP] = ok_cb, [NLMSG_ERROR] = error_cb,
+			[NLMSG_DONE] = done_cb, [NLMSG_OVERRUN] = ok_cb};
+		ret = mnl_cb_run2(buf, (size_t)n, nlh->nlmsg_seq, portid, cb, data, ctl,
+				  NLMSG_MIN_TYPE);
 	} while (ret > 0);
 	return ret < 0 ? -errno : 0;
 }
