@@ -20,16 +20,19 @@
 
 #define CRYPTO_HEALTH_INTERVAL 1.0
 
-static void
+/* Paths of crypto's files; -ENAMETOOLONG rather than a silently shortened path. */
+static int
 key_path(const struct daemon *d, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/private.key", d->state_dir);
+	return snprintf(buf, len, "%s/private.key", d->state_dir) < (int)len ? 0 : -ENAMETOOLONG;
 }
 
-static void
+static int
 uapi_path(const struct daemon *d, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/crypto-%s.uapi", d->run_dir, IF_WG);
+	return snprintf(buf, len, "%s/crypto-%s.uapi", d->run_dir, IF_WG) < (int)len
+		       ? 0
+		       : -ENAMETOOLONG;
 }
 
 /* WireGuard can vanish under us (wireguard-go killed, wg0 deleted): notice and rebuild. */
@@ -55,8 +58,9 @@ crypto_init(struct daemon *d)
 	d->privkey = sodium_malloc(WG_KEY_LEN);
 	if (!d->privkey)
 		return -ENOMEM;
-	key_path(d, path, sizeof(path));
-	ret = wg_key_load(path, d->privkey);
+	ret = key_path(d, path, sizeof(path));
+	if (ret == 0)
+		ret = wg_key_load(path, d->privkey);
 	if (ret == -ENOENT) {
 		sodium_free(d->privkey);
 		d->privkey = NULL;
@@ -89,7 +93,8 @@ ensure_device(struct daemon *d, const struct policy *p)
 		return 0;
 	wg_close(d->wg);
 	d->wg = NULL;
-	uapi_path(d, path, sizeof(path));
+	if (uapi_path(d, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
 	return wg_open(IF_WG, p->node.mtu, path, &d->wg);
 }
 
@@ -249,8 +254,9 @@ key_generate(struct daemon *d, bool force, struct buf *reply)
 	if (!fresh)
 		return CTL_FAILED;
 	wg_key_generate(fresh);
-	key_path(d, path, sizeof(path));
-	ret = wg_key_save(path, fresh);
+	ret = key_path(d, path, sizeof(path));
+	if (ret == 0)
+		ret = wg_key_save(path, fresh);
 	if (ret < 0) {
 		sodium_free(fresh);
 		buf_printf(reply, "key generate: cannot save the key: %s\n", strerror(-ret));
