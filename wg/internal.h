@@ -100,4 +100,30 @@ struct wg_genl_parse {
 int wg_genl_parse_msg(const struct nlmsghdr *nlh, struct wg_genl_parse *p);
 void wg_genl_parse_free(struct wg_genl_parse *p);
 
+/* ---- I/O: rtnetlink (wg/link.c), genl (wg/genl_io.c), UAPI (wg/uapi_io.c), wireguard-go (wg/wggo.c) ---- */
+
+/* Creates the kernel's wireguard link: 0, -EEXIST, -EOPNOTSUPP without the module. */
+int wg_link_create(const char *ifname);
+/* Copies ifname's link kind ("wireguard", "tun", "" for none) into kind. -ENODEV when absent. */
+int wg_link_kind(const char *ifname, char *kind, size_t len);
+/* Sets the MTU and brings the link up. */
+int wg_link_up(const char *ifname, uint16_t mtu);
+
+/* Resolves the `wireguard` generic netlink family id. */
+int wg_genl_family(uint16_t *out);
+int wg_genl_set(uint16_t family, const char *ifname, const struct wg_diff *d);
+int wg_genl_get(uint16_t family, const char *ifname, struct wg_dev_state *out);
+
+/* Each opens the UAPI socket at path for one operation, 2 s timeouts, and closes it. */
+int wg_uapi_get(const char *path, struct wg_dev_state *out);
+int wg_uapi_set(const char *path, const struct wg_diff *d);
+
+/*
+ * Starts wireguard-go for ifname in the current netns, serving its UAPI at
+ * uapi_path; waits (at most 3 s) until it answers; writes uapi_path.pid.
+ */
+int wg_go_spawn(const char *ifname, const char *uapi_path, pid_t *pid);
+/* Reads uapi_path.pid; -ENOENT when absent, -EINVAL when not a pid. */
+int wg_go_read_pid(const char *uapi_path, pid_t *pid);
+
 #endif
