@@ -41,7 +41,12 @@ tun_open(const char *ifname)
 
 	if (fd < 0)
 		return -errno;
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	/*
+	 * With packet information (no IFF_NO_PI): wireguard-go 0.0.20220316 keeps
+	 * the 4-byte header for its "TUN status hack" and, given a tun fd, assumes
+	 * it is there — without it every packet is cut and dropped.
+	 */
+	ifr.ifr_flags = IFF_TUN;
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = errno;
@@ -117,8 +122,14 @@ child_exec(const char *ifname, int tun, int uapi, const char *logpath)
 	logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (logfd < 0 || child_mounts(ifname) < 0)
 		_exit(127);
-	/* dup2 clears FD_CLOEXEC on the copies: fds 3 and 4 are what wireguard-go gets. */
-	if (dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0 || dup2(tun, 3) < 0 || dup2(uapi, 4) < 0)
+	/*
+	 * Move both fds above 4 first (tun may already be 3, where dup2 would do
+	 * nothing and keep FD_CLOEXEC), then place them at 3 and 4, inheritable.
+	 */
+	tun = fcntl(tun, F_DUPFD_CLOEXEC, 10);
+	uapi = fcntl(uapi, F_DUPFD_CLOEXEC, 10);
+	if (tun < 0 || uapi < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0 || dup2(tun, 3) < 0 ||
+	    dup2(uapi, 4) < 0)
 		_exit(127);
 	close_range(5, ~0U, 0);
 	if (setenv("WG_TUN_FD", "3", 1) || setenv("WG_UAPI_FD", "4", 1) ||
