@@ -14,7 +14,10 @@ cleanup() {
 	for n in 1 2; do
 		[ -f "$D/$n.sock.pid" ] && kill "$(cat "$D/$n.sock.pid")" 2>/dev/null
 	done
-	sleep 0.3
+	for n in 1 2; do # wait (≤ 2 s) until our own wireguard-go processes are gone
+		p=$(cat "$D/$n.sock.pid" 2>/dev/null) || continue
+		i=0; while kill -0 "$p" 2>/dev/null && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done
+	done
 	ip netns del hwg-1 2>/dev/null
 	ip netns del hwg-2 2>/dev/null
 	[ $fail = 0 ] && rm -rf "$D" || { tail -n 5 "$D"/*.log; rm -rf "$D"; }
