@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * wg/wg.c — the wg_ interface over its two backends: the kernel's wireguard
+ * link (genl) or wireguard-go (UAPI). Chooses or re-adopts the device, then
+ * every wg_set() is a diff against what the device itself reports.
+ */
+#include "wg/internal.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "core/log.h"
+
+struct wg {
+	char ifname[IFNAMSIZ];
+	char *uapi_path;
+	bool kernel;
+	uint16_t family; /* genl id, kernel only */
+	pid_t pid; /* wireguard-go only; 0 when unknown */
+};
+
+/* The device exists already: a kernel link, or a wireguard-go that answers. */
+static int
+adopt(struct wg *w)
+{
+	struct wg_dev_state st;
+	char kind[32];
+	int ret;
+
+	ret = wg_link_kind(w->ifname, kind, sizeof(kind));
+	if (ret < 0)
+		return ret;
+	if (strcmp(kind, "wireguard") == 0) {
+		w->kernel = true;
+		return 0;
+	}
+	ret = wg_uapi_get(w->uapi_path, &st);
+	if (ret < 0) {
+		log_warnx("%s: %s exists (kind '%s') but %s does not answer: %s", __func__,
+			  w->ifname, kind, w->uapi_path, strerror(-ret));
+		return -EBUSY;
+	}
+	wg_state_free(&st);
+	if (wg_go_read_pid(w->uapi_path, &w->pid) < 0 || kill(w->pid, 0) < 0)
+		w->pid = 0;
+	log_info("wg: re-using wireguard-go for %s (pid %d)", w->ifname, (int)w->pid);
+	return 0;
+}
+
+static int
+create(struct wg *w)
+{
+	int ret = wg_link_create(w->ifname);
+
+	if (ret == 0) {
+		w->kernel = true;
+		return 0;
+	}
+	if (ret != -EOPNOTSUPP)
+		return ret;
+	log_info("wg: no WireGuard in this kernel, starting wireguard-go for %s", w->ifname);
+	return wg_go_spawn(w->ifname, w->uapi_path, &w->pid);
+}
+
+int
+wg_open(const char *ifname, uint16_t mtu, const char *uapi_path, struct wg **out)
+{
+	struct wg *w;
+	int ret;
+
+	if (!ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || !uapi_path || mtu < 1280)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w || !(w->uapi_path = strdup(uapi_path))) {
+		free(w);
+		return -ENOMEM;
+	}
+	strcpy(w->ifname, ifname);
+	ret = if_nametoindex(ifname) ? adopt(w) : create(w);
+	if (ret == 0 && w->kernel)
+		ret = wg_genl_family(&w->family);
+	if (ret == 0)
+		ret = wg_link_up(ifname, mtu);
+	if (ret < 0) {
+		log_warnx("%s: %s: %s", __func__, ifname, strerror(-ret));
+		wg_close(w);
+		return ret;
+	}
+	*out = w;
+	return 0;
+}
+
+const char *
+wg_backend(const struct wg *w)
+{
+	return w->kernel ? "kernel" : "wireguard-go";
+}
+
+pid_t
+wg_pid(const struct wg *w)
+{
+	return w->kernel ? 0 : w->pid;
+}
+
+int
+wg_get(struct wg *w, struct wg_dev_state *out)
+{
+	if (w->kernel)
+		return wg_genl_get(w->family, w->ifname, out);
+	return wg_uapi_get(w->uapi_path, out);
+}
+
+int
+wg_set(struct wg *w, const struct wg_conf *conf)
+{
+	struct wg_dev_state cur;
+	struct wg_diff d;
+	int ret;
+
+	ret = wg_get(w, &cur);
+	if (ret < 0)
+		return ret;
+	ret = wg_diff_build(&cur, conf, &d);
+	wg_state_free(&cur);
+	if (ret < 0)
+		return ret;
+	if (!wg_diff_empty(&d)) {
+		log_debug("wg: %s: %zu peers to remove, %zu to add or update%s", w->ifname,
+			  d.nremove, d.nupsert, d.privkey ? ", new private key" : "");
+		ret = w->kernel ? wg_genl_set(w->family, w->ifname, &d)
+				: wg_uapi_set(w->uapi_path, &d);
+	}
+	wg_diff_free(&d);
+	return ret;
+}
+
+bool
+wg_alive(struct wg *w)
+{
+	int status;
+
+	if (if_nametoindex(w->ifname) == 0)
+		return false;
+	if (w->kernel || w->pid == 0)
+		return true;
+	/* Our own child: reap it, or kill(pid, 0) would see a zombie as alive. */
+	if (waitpid(w->pid, &status, WNOHANG) == w->pid)
+		return false;
+	return kill(w->pid, 0) == 0;
+}
+
+void
+wg_close(struct wg *w)
+{
+	if (!w)
+		return;
+	free(w->uapi_path);
+	free(w);
+}

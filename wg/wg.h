@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * wg/wg.h — WireGuard configuration for the crypto domain.
+ *
+ * One interface over two backends: the kernel's wireguard link (generic
+ * netlink) or a wireguard-go process (its UAPI socket). The device outlives
+ * umbrald: closing the handle never stops it (fail-closed — packets keep
+ * flowing with the last configuration), and a restarted umbrald re-opens it.
+ *
+ * Functions return 0 or a negative errno; out-parameters are written only on
+ * success. Nothing here blocks for long: socket I/O to wireguard-go is bounded
+ * by a 2 s timeout, the spawn of wireguard-go by 3 s.
+ */
+#ifndef UMBRAL_WG_H
+#define UMBRAL_WG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy/policy.h"
+
+/* One peer as we want it. Points into the caller's memory; nothing is owned. */
+struct wg_peer_conf {
+	uint8_t pubkey[WG_KEY_LEN];
+	bool has_endpoint; /* false: roaming peer, its learned endpoint is kept */
+	struct endpoint endpoint;
+	uint16_t keepalive; /* seconds; 0 is off */
+	const struct prefix *allowed;
+	size_t nallowed;
+};
+
+/* The whole device as we want it. Borrowed: wg_set() keeps no pointer. */
+struct wg_conf {
+	const uint8_t *privkey; /* WG_KEY_LEN bytes in the caller's sodium memory */
+	uint16_t listen_port;
+	uint32_t fwmark; /* 0 is off */
+	const struct wg_peer_conf *peers;
+	size_t npeers;
+};
+
+/* One peer as the device reports it. allowed is owned by the wg_dev_state. */
+struct wg_peer_state {
+	uint8_t pubkey[WG_KEY_LEN];
+	bool has_endpoint;
+	struct endpoint endpoint;
+	int64_t last_handshake; /* unix seconds, 0 never */
+	uint64_t rx_bytes, tx_bytes;
+	uint16_t keepalive;
+	struct prefix *allowed;
+	size_t nallowed;
+};
+
+/*
+ * The device as it reports itself. Owns peers and their allowed-ips; release
+ * with wg_state_free(). Never holds the private key: pubkey is derived from it.
+ */
+struct wg_dev_state {
+	uint8_t pubkey[WG_KEY_LEN];
+	bool has_pubkey; /* false: no private key set yet */
+	uint16_t listen_port;
+	uint32_t fwmark;
+	struct wg_peer_state *peers;
+	size_t npeers;
+};
+
+/* Frees what s owns and zeroes it; s itself is the caller's. NULL is safe. */
+void wg_state_free(struct wg_dev_state *s);
+
+/* An open WireGuard device in the current network namespace. */
+struct wg;
+
+/*
+ * Makes sure interface ifname exists and is up with mtu: the kernel's
+ * wireguard link when the kernel has it (rtnetlink newlink kind "wireguard"),
+ * else a wireguard-go process that serves its UAPI at uapi_path (its pid in
+ * uapi_path + ".pid", its output in uapi_path + ".log").
+ * Re-uses a device that already exists (umbrald restarted while the device
+ * kept running): a kernel link is driven over genl; any other link over the
+ * UAPI socket at uapi_path if it answers, else -EBUSY (a foreign interface).
+ * On success *out is an owned handle for wg_close().
+ */
+int wg_open(const char *ifname, uint16_t mtu, const char *uapi_path, struct wg **out);
+
+/* "kernel" or "wireguard-go". */
+const char *wg_backend(const struct wg *w);
+
+/* wireguard-go's pid, 0 for the kernel backend. */
+pid_t wg_pid(const struct wg *w);
+
+/*
+ * Brings the device to exactly conf, as a diff against what it reports:
+ * peers not in conf are removed; peers that stay are updated in place (their
+ * allowed-ips replaced, never removed and re-added, so sessions survive); new
+ * peers are added; private key, port and fwmark set only when they differ.
+ * Peers already equal are not touched: sending the same conf twice sends
+ * nothing the second time. Duplicate public keys in conf are -EINVAL.
+ * A failure can leave a part applied; calling again with the same conf
+ * finishes the job.
+ */
+int wg_set(struct wg *w, const struct wg_conf *conf);
+
+/* Reads the device's state into *out (owned by the caller; wg_state_free). */
+int wg_get(struct wg *w, struct wg_dev_state *out);
+
+/* False once the device is gone (wireguard-go died, link deleted). */
+bool wg_alive(struct wg *w);
+
+/* Forgets the handle; the device keeps running. NULL is safe. */
+void wg_close(struct wg *w);
+
+#endif
