@@ -4,7 +4,6 @@
  * the public key, and atomic load/save of the raw key file. Sealing at rest
  * will wrap load/save, so nothing else may touch the file.
  */
-#define _GNU_SOURCE
 #include "wg/key.h"
 
 #include <errno.h>

@@ -4,7 +4,6 @@
  * Every read and write has a 2 s timeout, so a hung wireguard-go cannot
  * hang umbrald; replies are read into sodium memory (a get carries the key).
  */
-#define _GNU_SOURCE /* memmem */
 #include "wg/internal.h"
 
 #include <errno.h>

@@ -6,7 +6,6 @@
  * because wireguard-go insists on watching /run/wireguard/IFNAME.sock, a
  * path every namespace on the host would otherwise share.
  */
-#define _GNU_SOURCE
 #include "wg/internal.h"
 
 #include <errno.h>
