@@ -31,7 +31,7 @@ run_status(struct node_ctx *n, const struct command *c, int argc, char **argv)
 
 	(void)c;
 	(void)argv;
-	if (argc)
+	if (argc != 1)
 		return EXIT_USAGE;
 	if (n->json)
 		printf("{\"node\":\"%s\",\"domains\":{", n->node);
