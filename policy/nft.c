@@ -48,10 +48,18 @@ nft_set_family(enum nft_set_idx i)
 struct nlmsghdr *
 nft_msg_begin(struct nft_ctx *c, uint16_t type, uint16_t flags)
 {
+	void *at;
+
 	if (c->err)
 		return NULL;
-	return nftnl_nlmsg_build_hdr(mnl_nlmsg_batch_current(c->b), type, NFPROTO_INET,
-				     flags | NLM_F_ACK, (*c->seq)++);
+	/*
+	 * libmnl leaves attribute padding as it finds it: zeroed, the bytes are
+	 * the same every time, and so is the digest over them. The batch's
+	 * limit guarantees NFT_MSG_MAX bytes here.
+	 */
+	at = mnl_nlmsg_batch_current(c->b);
+	memset(at, 0, NFT_MSG_MAX);
+	return nftnl_nlmsg_build_hdr(at, type, NFPROTO_INET, flags | NLM_F_ACK, (*c->seq)++);
 }
 
 void

@@ -171,27 +171,40 @@ acks_read(struct mnl_socket *nl, struct acks *a)
 	return a->got < a->expected ? -ETIMEDOUT : 0;
 }
 
-/* The type of the batch message with sequence number seq, for the log. */
-static unsigned
-msg_type(const void *batch, size_t len, uint32_t seq)
+/* What the batch message with sequence number seq does, for the log. */
+static const char *
+msg_name(const void *batch, size_t len, uint32_t seq)
 {
 	const struct nlmsghdr *nlh = batch;
 	int left = (int)len;
 
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
-		if (nlh->nlmsg_seq == seq)
-			return nlh->nlmsg_type & 0xff;
-	return 0;
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (nlh->nlmsg_seq != seq)
+			continue;
+		switch (nlh->nlmsg_type) {
+		case NFNL_MSG_BATCH_BEGIN: return "batch";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWTABLE: return "add table";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_DELTABLE: return "delete table";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSET: return "add set";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSETELEM: return "add element";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN: return "add chain";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE: return "add rule";
+		}
+	}
+	return "?";
 }
 
 static int
 batch_send(struct mnl_socket *nl, const void *batch, size_t len, struct acks *a)
 {
-	int fd = mnl_socket_get_fd(nl), on = 1;
-	int snd = (int)len + 4096, rcv = a->expected * 1024 + 65536;
+	int fd = mnl_socket_get_fd(nl), on = 1, snd = (int)len + 4096, rcv;
 	const struct nlmsghdr *nlh = batch;
 	int left = (int)len;
 
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		if (nlh->nlmsg_flags & NLM_F_ACK)
+			a->expected++;
+	rcv = a->expected * 1024 + 65536; /* an ack's buffer cost is under 1 KiB */
 	/* One datagram carries the whole batch: the send buffer must hold it. */
 	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
@@ -201,9 +214,6 @@ batch_send(struct mnl_socket *nl, const void *batch, size_t len, struct acks *a)
 	/* Errors without the whole rejected message, but with the kernel's reason. */
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &on, sizeof(on));
 	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &on, sizeof(on));
-	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
-		if (nlh->nlmsg_flags & NLM_F_ACK)
-			a->expected++;
 	if (mnl_socket_sendto(nl, batch, len) < 0)
 		return -errno;
 	return 0;
@@ -233,8 +243,8 @@ apply_batch(struct mnl_socket *nl, enum domain d, const void *batch, size_t len,
 	    strcmp(have, want) == 0)
 		ret = 0;
 	if (ret < 0) {
-		log_warnx("nft: %s table not applied: %s (message %u, type %u)%s%s", domain_name(d),
-			  strerror(-ret), a->err_seq - a->first, msg_type(batch, len, a->err_seq),
+		log_warnx("nft: %s table not applied: %s (message %u, %s)%s%s", domain_name(d),
+			  strerror(-ret), a->err_seq - a->first, msg_name(batch, len, a->err_seq),
 			  a->msg[0] ? ": " : "", a->msg);
 		return ret;
 	}

@@ -563,12 +563,58 @@ test_digest(void **state)
 	policy_free(&q);
 }
 
-/* 250 sites of 4 prefixes: elements span several messages; a small batch overflows. */
+/* The bytes (and so the digest) do not depend on what the buffer held before. */
 static void
-test_many_sites(void **state)
+test_deterministic(void **state)
+{
+	struct policy p;
+	size_t limit;
+	char *buf[2];
+	size_t len[2];
+
+	(void)state;
+	lab_policy(&p, MODE_SMALL);
+	limit = nft_batch_limit(&p);
+	for (int i = 0; i < 2; i++) {
+		struct mnl_nlmsg_batch *b;
+		uint32_t seq = 1;
+
+		buf[i] = malloc(2 * limit);
+		assert_non_null(buf[i]);
+		memset(buf[i], i ? 0xa5 : 0, 2 * limit);
+		b = mnl_nlmsg_batch_start(buf[i], limit);
+		assert_int_equal(nft_build(&p, DOMAIN_BLACK, b, &seq), 0);
+		len[i] = mnl_nlmsg_batch_size(b);
+		mnl_nlmsg_batch_stop(b);
+	}
+	assert_int_equal(len[0], len[1]);
+	assert_memory_equal(buf[0], buf[1], len[0]);
+	free(buf[0]);
+	free(buf[1]);
+	policy_free(&p);
+}
+
+/* The lab policy and 250 more sites of 4 prefixes each. */
+static void
+many_sites(struct policy *p)
 {
 	char pf[4][64];
 	const char *list[5] = { pf[0], pf[1], pf[2], pf[3], NULL };
+
+	lab_policy(p, MODE_SMALL);
+	for (int n = 4; n < 254; n++) {
+		snprintf(pf[0], sizeof(pf[0]), "10.%d.0.0/16", n);
+		snprintf(pf[1], sizeof(pf[1]), "172.16.%d.0/24", n);
+		snprintf(pf[2], sizeof(pf[2]), "fd00:0:%x::/48", n);
+		snprintf(pf[3], sizeof(pf[3]), "fd01:%x::/32", n);
+		add_site(p, "s", list);
+	}
+}
+
+/* Elements span several messages; a small batch overflows. */
+static void
+test_many_sites(void **state)
+{
 	char buf[2 * NFT_MSG_MAX];
 	struct mnl_nlmsg_batch *b;
 	struct policy p;
@@ -576,14 +622,7 @@ test_many_sites(void **state)
 	uint32_t seq = 1;
 
 	(void)state;
-	lab_policy(&p, MODE_SMALL);
-	for (int n = 4; n < 254; n++) {
-		snprintf(pf[0], sizeof(pf[0]), "10.%d.0.0/16", n);
-		snprintf(pf[1], sizeof(pf[1]), "172.16.%d.0/24", n);
-		snprintf(pf[2], sizeof(pf[2]), "fd00:0:%x::/48", n);
-		snprintf(pf[3], sizeof(pf[3]), "fd01:%x::/32", n);
-		add_site(&p, "s", list);
-	}
+	many_sites(&p);
 	build(&p, DOMAIN_RED, &ps);
 	/* 10.2-10.253 adjacent /16s: a start and an end each, plus the zero end. */
 	assert_int_equal(find_set(&ps, "remote4")->nelems, 1 + 2 * 252 + 2 * 250);
@@ -596,11 +635,14 @@ test_many_sites(void **state)
 	policy_free(&p);
 }
 
-/* Live check by hand: applies variant 0 (the lab policy) or 1 (one more site). */
+/* Live check by hand: the lab policy (variant 0), one more site (1), edge prefixes
+ * (2, 3), 253 sites (4). */
 static int
 live_apply(const char *domain, const char *variant)
 {
 	static const char *const s4[] = { "10.4.0.0/16", "fd00:0:4::/48", NULL };
+	static const char *const edges[] = { "0.0.0.0/8", "255.0.0.0/8", "ffff::/16", NULL };
+	static const char *const all[] = { "0.0.0.0/0", "::/0", NULL };
 	char hex[NFT_DIGEST_HEX + 1];
 	struct policy p;
 	enum domain d;
@@ -609,9 +651,16 @@ live_apply(const char *domain, const char *variant)
 
 	if (domain_parse(domain, &d) < 0)
 		return 2;
-	lab_policy(&p, MODE_SMALL);
+	if (variant && atoi(variant) == 4)
+		many_sites(&p);
+	else
+		lab_policy(&p, MODE_SMALL);
 	if (variant && atoi(variant) == 1)
 		add_site(&p, "s4", s4);
+	if (variant && atoi(variant) == 2)
+		add_site(&p, "edges", edges);
+	if (variant && atoi(variant) == 3)
+		add_site(&p, "all", all);
 	ret = nft_apply(&p, d, &changed);
 	if (ret == 0)
 		ret = nft_kernel_digest(hex);
@@ -631,6 +680,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_crypto),
 		cmocka_unit_test(test_black),
 		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_many_sites),
 	};
 
