@@ -5,7 +5,9 @@
  * prefixes, its chains, then the rules (nft_rules.c). The table's comment
  * carries a digest of everything after it, so an unchanged policy is seen.
  */
-#include <netinet/in.h> /* before linux/ headers, which include linux/in.h */
+/* Before any linux/ header, which would define struct in_addr first. */
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
@@ -31,7 +33,7 @@
 #define NFT_TYPE_IP6ADDR 8
 #define NFT_BYTEORDER_BIG 2
 
-static const char *const set_names[NFT_NSETS] = { "local4", "local6", "remote4", "remote6" };
+static const char *const set_names[NFT_NSETS] = {"local4", "local6", "remote4", "remote6"};
 
 const char *
 nft_set_name(enum nft_set_idx i)
@@ -130,7 +132,8 @@ set_msg(struct nft_ctx *c, enum nft_set_idx i)
 	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
 	struct nlmsghdr *nlh;
 
-	if (!s || !ud || !nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, NFT_BYTEORDER_BIG) ||
+	if (!s || !ud ||
+	    !nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, NFT_BYTEORDER_BIG) ||
 	    nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
 			       nftnl_udata_buf_len(ud)) < 0) {
 		if (!c->err)
@@ -231,7 +234,8 @@ collect(const struct prefix *pf, size_t np, int family, struct range *r, size_t 
 	return n;
 }
 
-/* The ranges of set i's prefixes, merged; r is owned by the caller. Returns the count or -ENOMEM. */
+/* The ranges of set i's prefixes, merged; r is owned by the caller. Returns the count or -ENOMEM.
+ */
 static int
 set_ranges(const struct policy *p, enum nft_set_idx i, struct range **out)
 {
@@ -247,7 +251,8 @@ set_ranges(const struct policy *p, enum nft_set_idx i, struct range **out)
 			n = collect(p->node.prefixes, p->node.nprefixes, family, r, n);
 		else
 			for (size_t s = 0; s < p->nsites; s++)
-				n = collect(p->sites[s].prefixes, p->sites[s].nprefixes, family, r, n);
+				n = collect(p->sites[s].prefixes, p->sites[s].nprefixes, family, r,
+					    n);
 		if (pass == 0 && !(r = calloc(n ? n : 1, sizeof(*r))))
 			return -ENOMEM;
 	}
@@ -328,7 +333,7 @@ set_elems(struct nft_ctx *c, enum nft_set_idx i)
 {
 	size_t alen = nft_set_family(i) == AF_INET ? 4 : 16;
 	static const uint8_t zero[16];
-	struct elems e = { .c = c, .set = i };
+	struct elems e = {.c = c, .set = i};
 	struct range *r = NULL;
 	int n = set_ranges(c->p, i, &r);
 
@@ -357,19 +362,19 @@ struct chain_def {
 };
 
 static const struct chain_def red_chains[] = {
-	{ "prerouting", "filter", NF_INET_PRE_ROUTING, -150, NF_ACCEPT },
-	{ "forward", "filter", NF_INET_FORWARD, 0, NF_DROP },
-	{ NULL, NULL, 0, 0, 0 },
+    {"prerouting", "filter", NF_INET_PRE_ROUTING, -150, NF_ACCEPT},
+    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    {NULL, NULL, 0, 0, 0},
 };
 static const struct chain_def crypto_chains[] = {
-	{ "forward", "filter", NF_INET_FORWARD, 0, NF_DROP },
-	{ NULL, NULL, 0, 0, 0 },
+    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    {NULL, NULL, 0, 0, 0},
 };
 static const struct chain_def black_chains[] = {
-	{ "prerouting", "nat", NF_INET_PRE_ROUTING, -100, NF_ACCEPT },
-	{ "postrouting", "nat", NF_INET_POST_ROUTING, 100, NF_ACCEPT },
-	{ "forward", "filter", NF_INET_FORWARD, 0, NF_DROP },
-	{ NULL, NULL, 0, 0, 0 },
+    {"prerouting", "nat", NF_INET_PRE_ROUTING, -100, NF_ACCEPT},
+    {"postrouting", "nat", NF_INET_POST_ROUTING, 100, NF_ACCEPT},
+    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    {NULL, NULL, 0, 0, 0},
 };
 
 static void
@@ -428,11 +433,13 @@ digest_patch(struct nlmsghdr *table, const char hex[NFT_DIGEST_HEX + 1])
 {
 	struct nlattr *attr;
 
-	mnl_attr_for_each(attr, table, sizeof(struct nfgenmsg)) {
+	mnl_attr_for_each(attr, table, sizeof(struct nfgenmsg))
+	{
 		char *comment = (char *)mnl_attr_get_payload(attr) + 2; /* udata type, len */
 		if (mnl_attr_get_type(attr) != NFTA_TABLE_USERDATA)
 			continue;
-		if (mnl_attr_get_payload_len(attr) < 2 + sizeof(NFT_COMMENT_PREFIX) + NFT_DIGEST_HEX)
+		if (mnl_attr_get_payload_len(attr) <
+		    2 + sizeof(NFT_COMMENT_PREFIX) + NFT_DIGEST_HEX)
 			return -EINVAL;
 		memcpy(comment + strlen(NFT_COMMENT_PREFIX), hex, NFT_DIGEST_HEX);
 		return 0;
@@ -458,7 +465,7 @@ chains_of(enum domain d)
 int
 nft_build(const struct policy *p, enum domain d, struct mnl_nlmsg_batch *b, uint32_t *seq)
 {
-	struct nft_ctx c = { .p = p, .d = d, .b = b, .seq = seq };
+	struct nft_ctx c = {.p = p, .d = d, .b = b, .seq = seq};
 	const struct chain_def *chains = chains_of(d);
 	char placeholder[sizeof(NFT_COMMENT_PREFIX) + NFT_DIGEST_HEX], hex[NFT_DIGEST_HEX + 1];
 	struct nlmsghdr *table;
@@ -510,7 +517,8 @@ nft_comment_digest(const void *udata, uint32_t len, char hex[NFT_DIGEST_HEX + 1]
 	size_t plen = strlen(NFT_COMMENT_PREFIX);
 
 	/* Walks the TLVs by hand: nftnl_udata_parse() wants a callback per type. */
-	for (uint32_t off = 0; off + 2 <= len && off + 2 + u[off + 1] <= len; off += 2 + u[off + 1]) {
+	for (uint32_t off = 0; off + 2 <= len && off + 2 + u[off + 1] <= len;
+	     off += 2 + u[off + 1]) {
 		const char *v = (const char *)u + off + 2;
 		if (u[off] != NFTNL_UDATA_TABLE_COMMENT || u[off + 1] != plen + NFT_DIGEST_HEX + 1)
 			continue;
@@ -560,7 +568,8 @@ nft_digest(const struct policy *p, enum domain d, char hex[NFT_DIGEST_HEX + 1])
 	if (b) {
 		ret = nft_build(p, d, b, &seq);
 		if (ret == 0)
-			ret = nft_batch_digest(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), hex);
+			ret =
+			    nft_batch_digest(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), hex);
 		mnl_nlmsg_batch_stop(b);
 	}
 	free(buf);

@@ -4,7 +4,9 @@
  * digest the live table carries, and only when it differs sends the one
  * batch and reads every ack (the kernel aborts the whole batch on an error).
  */
-#include <netinet/in.h> /* before linux/ headers, which include linux/in.h */
+/* Before any linux/ header, which would define struct in_addr first. */
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -56,7 +58,7 @@ static int
 kernel_digest(struct mnl_socket *nl, char hex[NFT_DIGEST_HEX + 1])
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct table_reply tr = { .hex = hex };
+	struct table_reply tr = {.hex = hex};
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nlmsghdr *nlh;
 	int ret;
@@ -110,8 +112,8 @@ ack_text(const struct nlmsghdr *nlh, const struct nlmsgerr *e, char *out, size_t
 		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	if (off >= plen)
 		return;
-	for (attr = (const void *)((const char *)e + off); mnl_attr_ok(attr, (int)(end - (const char *)attr));
-	     attr = mnl_attr_next(attr)) {
+	for (attr = (const void *)((const char *)e + off);
+	     mnl_attr_ok(attr, (int)(end - (const char *)attr)); attr = mnl_attr_next(attr)) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 			snprintf(out, len, "%s", mnl_attr_get_str(attr));
@@ -147,7 +149,7 @@ static int
 acks_read(struct mnl_socket *nl, struct acks *a)
 {
 	char buf[32768]; /* an error ack with its extended reason fits */
-	struct pollfd pfd = { .fd = mnl_socket_get_fd(nl), .events = POLLIN };
+	struct pollfd pfd = {.fd = mnl_socket_get_fd(nl), .events = POLLIN};
 	ssize_t n;
 	int r;
 
@@ -182,13 +184,20 @@ msg_name(const void *batch, size_t len, uint32_t seq)
 		if (nlh->nlmsg_seq != seq)
 			continue;
 		switch (nlh->nlmsg_type) {
-		case NFNL_MSG_BATCH_BEGIN: return "batch";
-		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWTABLE: return "add table";
-		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_DELTABLE: return "delete table";
-		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSET: return "add set";
-		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSETELEM: return "add element";
-		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN: return "add chain";
-		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE: return "add rule";
+		case NFNL_MSG_BATCH_BEGIN:
+			return "batch";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWTABLE:
+			return "add table";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_DELTABLE:
+			return "delete table";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSET:
+			return "add set";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSETELEM:
+			return "add element";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN:
+			return "add chain";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE:
+			return "add rule";
 		}
 	}
 	return "?";
@@ -221,8 +230,8 @@ batch_send(struct mnl_socket *nl, const void *batch, size_t len, struct acks *a)
 
 /* Sends the batch unless the kernel already holds its digest. */
 static int
-apply_batch(struct mnl_socket *nl, enum domain d, const void *batch, size_t len,
-	    struct acks *a, const char *want, bool *changed)
+apply_batch(struct mnl_socket *nl, enum domain d, const void *batch, size_t len, struct acks *a,
+	    const char *want, bool *changed)
 {
 	char have[NFT_DIGEST_HEX + 1];
 	int ret = kernel_digest(nl, have);
@@ -262,7 +271,7 @@ nft_apply(const struct policy *p, enum domain d, bool *changed)
 	char *buf = malloc(2 * limit); /* libmnl: twice the limit */
 	struct mnl_nlmsg_batch *b = buf ? mnl_nlmsg_batch_start(buf, limit) : NULL;
 	struct mnl_socket *nl = NULL;
-	struct acks a = { 0 };
+	struct acks a = {0};
 	int ret = -ENOMEM;
 
 	if (!b)
@@ -277,8 +286,8 @@ nft_apply(const struct policy *p, enum domain d, bool *changed)
 	if (ret == 0 && !(nl = nl_open(NETLINK_NETFILTER)))
 		ret = -errno;
 	if (ret == 0)
-		ret = apply_batch(nl, d, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), &a,
-				  want, changed);
+		ret = apply_batch(nl, d, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), &a, want,
+				  changed);
 out:
 	if (nl)
 		mnl_socket_close(nl);

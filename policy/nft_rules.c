@@ -4,10 +4,12 @@
  * sequences nft itself emits for the same rule text (so `nft list` prints
  * them back as that text). Every match and action is one small helper.
  */
+/* Before any linux/ header, which would define struct in_addr first. */
+#include <netinet/in.h>
+#include <stdio.h> /* libnftnl headers use FILE without including it */
+
 #include <arpa/inet.h>
-#include <netinet/in.h> /* before linux/ headers, which include linux/in.h */
 #include <errno.h>
-#include <stdio.h> /* libnftnl headers use FILE */
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <linux/netfilter.h>
@@ -82,7 +84,7 @@ ex_payload(struct rb *rb, uint32_t base, uint32_t offset, uint32_t len)
 
 /* reg1 = (reg1 & mask) ^ xor over len bytes. */
 static void
-ex_bitwise(struct rb *rb, const void *mask, const void *xor, uint32_t len)
+ex_bitwise(struct rb *rb, const void *mask, const void * xor, uint32_t len)
 {
 	struct nftnl_expr *e = ex_new(rb, "bitwise");
 
@@ -129,7 +131,7 @@ ex_immediate(struct rb *rb, uint32_t reg, const void *data, uint32_t len)
 static void
 m_ifname(struct rb *rb, uint32_t key, const char *name)
 {
-	char buf[IFNAMSIZ] = { 0 };
+	char buf[IFNAMSIZ] = {0};
 
 	strncpy(buf, name, sizeof(buf) - 1);
 	ex_meta(rb, key, false);
@@ -339,8 +341,8 @@ final_counter(struct nft_ctx *c, const char *chain)
 static void
 red_prerouting(struct nft_ctx *c)
 {
-	static const enum nft_set_idx local[] = { NFT_LOCAL4, NFT_LOCAL6 };
-	static const enum nft_set_idx remote[] = { NFT_REMOTE4, NFT_REMOTE6 };
+	static const enum nft_set_idx local[] = {NFT_LOCAL4, NFT_LOCAL6};
+	static const enum nft_set_idx remote[] = {NFT_REMOTE4, NFT_REMOTE6};
 	struct rb rb;
 
 	for (int f = 0; f < 2; f++) {
@@ -385,7 +387,7 @@ red_forward(struct nft_ctx *c)
 static void
 crypto_forward(struct nft_ctx *c)
 {
-	static const uint32_t keys[] = { NFT_META_OIFNAME, NFT_META_IIFNAME };
+	static const uint32_t keys[] = {NFT_META_OIFNAME, NFT_META_IIFNAME};
 	struct rb rb;
 
 	/* Before the accepts, which end evaluation. */

@@ -5,7 +5,9 @@
  * chains, rules. Hermetic. `test_nft --apply DOMAIN [VARIANT]` instead
  * applies the table in the current namespace, for a live check by hand.
  */
-#include <netinet/in.h> /* before linux/ headers */
+/* Before any linux/ header, which would define struct in_addr first. */
+#include <netinet/in.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -68,7 +70,7 @@ struct parsed {
 static void
 add_prefix(struct prefix **list, size_t *n, const char *s)
 {
-	struct errbuf eb = { 0 };
+	struct errbuf eb = {0};
 	struct prefix *l = realloc(*list, (*n + 1) * sizeof(**list));
 
 	assert_non_null(l);
@@ -94,8 +96,8 @@ add_site(struct policy *p, const char *name, const char *const *prefixes)
 static void
 lab_policy(struct policy *p, enum node_mode mode)
 {
-	static const char *const s2[] = { "10.2.0.0/16", "fd00:0:2::/48", NULL };
-	static const char *const s3[] = { "10.3.0.0/16", "fd00:0:3::/48", NULL };
+	static const char *const s2[] = {"10.2.0.0/16", "fd00:0:2::/48", NULL};
+	static const char *const s3[] = {"10.3.0.0/16", "fd00:0:3::/48", NULL};
 
 	policy_init(p);
 	snprintf(p->node.name, sizeof(p->node.name), "s1");
@@ -137,11 +139,12 @@ elems_normalised(const struct nlmsghdr *nlh)
 
 	assert_non_null(copy);
 	memcpy(copy, nlh, nlh->nlmsg_len);
-	mnl_attr_for_each(attr, copy, sizeof(struct nfgenmsg)) {
+	mnl_attr_for_each(attr, copy, sizeof(struct nfgenmsg))
+	{
 		if (mnl_attr_get_type(attr) != NFTA_SET_ELEM_LIST_ELEMENTS)
 			continue;
-		mnl_attr_for_each_nested(el, attr)
-			el->nla_type = (uint16_t)((el->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
+		mnl_attr_for_each_nested(el, attr) el->nla_type =
+		    (uint16_t)((el->nla_type & ~NLA_TYPE_MASK) | NFTA_LIST_ELEM);
 	}
 	return copy;
 }
@@ -243,13 +246,26 @@ parse_batch(struct parsed *ps, const void *buf, size_t len)
 		assert_int_equal(nlh->nlmsg_type >> 8, NFNL_SUBSYS_NFTABLES);
 		assert_true(nlh->nlmsg_flags & NLM_F_ACK); /* every message answered */
 		switch (nlh->nlmsg_type & 0xff) {
-		case NFT_MSG_NEWTABLE: parse_table(ps, nlh, 'a'); break;
-		case NFT_MSG_DELTABLE: parse_table(ps, nlh, 'd'); break;
-		case NFT_MSG_NEWSET: parse_set(ps, nlh); break;
-		case NFT_MSG_NEWSETELEM: parse_elems(ps, nlh); break;
-		case NFT_MSG_NEWCHAIN: parse_chain(ps, nlh); break;
-		case NFT_MSG_NEWRULE: parse_rule(ps, nlh); break;
-		default: fail_msg("unexpected message type %u", nlh->nlmsg_type);
+		case NFT_MSG_NEWTABLE:
+			parse_table(ps, nlh, 'a');
+			break;
+		case NFT_MSG_DELTABLE:
+			parse_table(ps, nlh, 'd');
+			break;
+		case NFT_MSG_NEWSET:
+			parse_set(ps, nlh);
+			break;
+		case NFT_MSG_NEWSETELEM:
+			parse_elems(ps, nlh);
+			break;
+		case NFT_MSG_NEWCHAIN:
+			parse_chain(ps, nlh);
+			break;
+		case NFT_MSG_NEWRULE:
+			parse_rule(ps, nlh);
+			break;
+		default:
+			fail_msg("unexpected message type %u", nlh->nlmsg_type);
 		}
 	}
 	assert_int_equal(left, 0);
@@ -304,7 +320,7 @@ find_chain(const struct parsed *ps, const char *name)
 static void
 assert_elem(const struct pset *s, int k, const char *addr, const char *kind)
 {
-	uint8_t want[16] = { 0 };
+	uint8_t want[16] = {0};
 	int family = s->keylen == 4 ? AF_INET : AF_INET6;
 
 	assert_true(k < s->nelems);
@@ -372,9 +388,10 @@ test_table_and_sets(void **state)
 static void
 test_interval_edges(void **state)
 {
-	static const char *const all[] = { "0.0.0.0/0", "::/0", NULL };
-	static const char *const edges[] = { "255.0.0.0/8", "10.2.0.0/16", "10.0.0.0/8",
-					     "0.0.0.0/8", "ffff::/16", "fd00:0:2::/48", NULL };
+	static const char *const all[] = {"0.0.0.0/0", "::/0", NULL};
+	static const char *const edges[] = {"255.0.0.0/8", "10.2.0.0/16", "10.0.0.0/8",
+					    "0.0.0.0/8",   "ffff::/16",	  "fd00:0:2::/48",
+					    NULL};
 	struct policy p;
 	struct parsed ps;
 	const struct pset *s;
@@ -445,7 +462,8 @@ test_red(void **state)
 	assert_int_equal(count_rules_with(&ps, "[ lookup reg 1 set local4 0x1 ]"), 1);
 	/* Kill switch backstop: four counted drops, one per set. */
 	assert_int_equal(count_rules_with(&ps, "0x622d6f74 0x6b63616c"), 5); /* "to-black" */
-	assert_int_equal(count_rules_with(&ps, "[ counter pkts 0 bytes 0 ]\n  [ immediate reg 0 drop ]"), 4);
+	assert_int_equal(
+	    count_rules_with(&ps, "[ counter pkts 0 bytes 0 ]\n  [ immediate reg 0 drop ]"), 4);
 	assert_non_null(strstr(ps.rules[ps.nrules - 1], "forward"));
 	assert_non_null(strstr(ps.rules[ps.nrules - 1], "[ counter pkts 0 bytes 0 ]"));
 	assert_null(strstr(ps.rules[ps.nrules - 1], "immediate"));
@@ -529,7 +547,7 @@ test_black(void **state)
 static void
 test_digest(void **state)
 {
-	static const char *const s4[] = { "10.4.0.0/16", NULL };
+	static const char *const s4[] = {"10.4.0.0/16", NULL};
 	char a[NFT_DIGEST_HEX + 1], b[NFT_DIGEST_HEX + 1];
 	struct policy p, q;
 	struct parsed ps;
@@ -599,7 +617,7 @@ static void
 many_sites(struct policy *p)
 {
 	char pf[4][64];
-	const char *list[5] = { pf[0], pf[1], pf[2], pf[3], NULL };
+	const char *list[5] = {pf[0], pf[1], pf[2], pf[3], NULL};
 
 	lab_policy(p, MODE_SMALL);
 	for (int n = 4; n < 254; n++) {
@@ -640,9 +658,9 @@ test_many_sites(void **state)
 static int
 live_apply(const char *domain, const char *variant)
 {
-	static const char *const s4[] = { "10.4.0.0/16", "fd00:0:4::/48", NULL };
-	static const char *const edges[] = { "0.0.0.0/8", "255.0.0.0/8", "ffff::/16", NULL };
-	static const char *const all[] = { "0.0.0.0/0", "::/0", NULL };
+	static const char *const s4[] = {"10.4.0.0/16", "fd00:0:4::/48", NULL};
+	static const char *const edges[] = {"0.0.0.0/8", "255.0.0.0/8", "ffff::/16", NULL};
+	static const char *const all[] = {"0.0.0.0/0", "::/0", NULL};
 	char hex[NFT_DIGEST_HEX + 1];
 	struct policy p;
 	enum domain d;
@@ -674,14 +692,14 @@ int
 main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_and_sets),
-		cmocka_unit_test(test_interval_edges),
-		cmocka_unit_test(test_red),
-		cmocka_unit_test(test_crypto),
-		cmocka_unit_test(test_black),
-		cmocka_unit_test(test_digest),
-		cmocka_unit_test(test_deterministic),
-		cmocka_unit_test(test_many_sites),
+	    cmocka_unit_test(test_table_and_sets),
+	    cmocka_unit_test(test_interval_edges),
+	    cmocka_unit_test(test_red),
+	    cmocka_unit_test(test_crypto),
+	    cmocka_unit_test(test_black),
+	    cmocka_unit_test(test_digest),
+	    cmocka_unit_test(test_deterministic),
+	    cmocka_unit_test(test_many_sites),
 	};
 
 	if (argc >= 3 && strcmp(argv[1], "--apply") == 0)
