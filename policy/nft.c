@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * policy/nft.c — builds one domain's nftables batch: table `inet umbral`
+ * replaced atomically (add, delete, add), its four interval sets of
+ * prefixes, its chains, then the rules (nft_rules.c). The table's comment
+ * carries a digest of everything after it, so an unchanged policy is seen.
+ */
+/* Before any linux/ header, which would define struct in_addr first. */
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <libnftnl/chain.h>
+#include <libnftnl/common.h>
+#include <libnftnl/set.h>
+#include <libnftnl/table.h>
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy/nft_int.h"
+
+/* Part of the digest, so a new compiler's output re-applies once. */
+#define DIGEST_VERSION "umbral-nft-1"
+/* Elements per NEWSETELEM message: keeps each message far below NFT_MSG_MAX. */
+#define ELEM_CHUNK 256
+/* nft's datatype numbers and byte order, so `nft list` prints addresses. */
+#define NFT_TYPE_IPADDR 7
+#define NFT_TYPE_IP6ADDR 8
+#define NFT_BYTEORDER_BIG 2
+
+static const char *const set_names[NFT_NSETS] = {"local4", "local6", "remote4", "remote6"};
+
+const char *
+nft_set_name(enum nft_set_idx i)
+{
+	return set_names[i];
+}
+
+int
+nft_set_family(enum nft_set_idx i)
+{
+	return (i == NFT_LOCAL4 || i == NFT_REMOTE4) ? AF_INET : AF_INET6;
+}
+
+struct nlmsghdr *
+nft_msg_begin(struct nft_ctx *c, uint16_t type, uint16_t flags)
+{
+	void *at;
+
+	if (c->err)
+		return NULL;
+	/*
+	 * libmnl leaves attribute padding as it finds it: zeroed, the bytes are
+	 * the same every time, and so is the digest over them. The batch's
+	 * limit guarantees NFT_MSG_MAX bytes here.
+	 */
+	at = mnl_nlmsg_batch_current(c->b);
+	memset(at, 0, NFT_MSG_MAX);
+	return nftnl_nlmsg_build_hdr(at, type, NFPROTO_INET, flags | NLM_F_ACK, (*c->seq)++);
+}
+
+void
+nft_msg_end(struct nft_ctx *c)
+{
+	if (!mnl_nlmsg_batch_next(c->b))
+		c->err = -EMSGSIZE;
+}
+
+/* Add or delete the table; comment (may be NULL) goes into its userdata. */
+static void
+table_msg(struct nft_ctx *c, uint16_t type, const char *comment)
+{
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nftnl_udata_buf *ud = NULL;
+	struct nlmsghdr *nlh;
+
+	if (!t || nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE) < 0)
+		goto nomem;
+	if (comment) {
+		ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+		if (!ud || !nftnl_udata_put_strz(ud, NFTNL_UDATA_TABLE_COMMENT, comment) ||
+		    nftnl_table_set_data(t, NFTNL_TABLE_USERDATA, nftnl_udata_buf_data(ud),
+					 nftnl_udata_buf_len(ud)) < 0)
+			goto nomem;
+	}
+	nftnl_table_set_u32(t, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+	nlh = nft_msg_begin(c, type, type == NFT_MSG_NEWTABLE ? NLM_F_CREATE : 0);
+	if (nlh) {
+		nftnl_table_nlmsg_build_payload(nlh, t);
+		nft_msg_end(c);
+	}
+	goto out;
+nomem:
+	if (!c->err)
+		c->err = -ENOMEM;
+out:
+	if (ud)
+		nftnl_udata_buf_free(ud);
+	if (t)
+		nftnl_table_free(t);
+}
+
+/* A set object naming set i of our table: the set itself or a carrier of elements. */
+static struct nftnl_set *
+set_new(struct nft_ctx *c, enum nft_set_idx i)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s || nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE) < 0 ||
+	    nftnl_set_set_str(s, NFTNL_SET_NAME, set_names[i]) < 0) {
+		if (s)
+			nftnl_set_free(s);
+		if (!c->err)
+			c->err = -ENOMEM;
+		return NULL;
+	}
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, (uint32_t)i + 1);
+	return s;
+}
+
+static void
+set_msg(struct nft_ctx *c, enum nft_set_idx i)
+{
+	bool v4 = nft_set_family(i) == AF_INET;
+	struct nftnl_set *s = set_new(c, i);
+	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	struct nlmsghdr *nlh;
+
+	if (!s || !ud ||
+	    !nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, NFT_BYTEORDER_BIG) ||
+	    nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+			       nftnl_udata_buf_len(ud)) < 0) {
+		if (!c->err)
+			c->err = -ENOMEM;
+		goto out;
+	}
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v4 ? 4 : 16);
+	nlh = nft_msg_begin(c, NFT_MSG_NEWSET, NLM_F_CREATE);
+	if (nlh) {
+		nftnl_set_nlmsg_build_payload(nlh, s);
+		nft_msg_end(c);
+	}
+out:
+	if (ud)
+		nftnl_udata_buf_free(ud);
+	if (s)
+		nftnl_set_free(s);
+}
+
+/* A half-open address range [start, end); open means it reaches the top. */
+struct range {
+	uint8_t start[16];
+	uint8_t end[16];
+	bool open;
+};
+
+/* end = first address after the prefix: add 2^(bits - len), carry to the left. */
+static void
+range_of(const struct prefix *p, size_t alen, struct range *r)
+{
+	unsigned carry;
+
+	memset(r, 0, sizeof(*r));
+	memcpy(r->start, p->addr, alen);
+	for (size_t b = 0; b < alen; b++) {
+		unsigned keep = p->len >= (b + 1) * 8 ? 8 : p->len > b * 8 ? p->len - b * 8 : 0;
+		r->start[b] &= (uint8_t)(0xff00u >> keep); /* host bits, defensively */
+	}
+	memcpy(r->end, r->start, alen);
+	if (p->len == 0) {
+		r->open = true;
+		return;
+	}
+	carry = 1u << (7 - (p->len - 1) % 8);
+	for (size_t b = (p->len - 1) / 8 + 1; b-- > 0 && carry;) {
+		unsigned v = r->end[b] + carry;
+		r->end[b] = (uint8_t)v;
+		carry = v >> 8;
+	}
+	r->open = carry != 0;
+}
+
+/* Unused key bytes are zero (range_of), so all 16 compare for either family. */
+static int
+range_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct range *)a)->start, ((const struct range *)b)->start, 16);
+}
+
+/* Sorted, overlaps merged (adjacent ranges stay apart, as nft sends them). */
+static size_t
+ranges_merge(struct range *r, size_t n)
+{
+	struct range *cur;
+	size_t out = 0;
+
+	qsort(r, n, sizeof(*r), range_cmp);
+	for (size_t i = 0; i < n; i++) {
+		cur = out > 0 ? &r[out - 1] : NULL;
+		if (!cur || (!cur->open && memcmp(r[i].start, cur->end, 16) >= 0)) {
+			r[out++] = r[i];
+			continue;
+		}
+		/* Overlaps cur: widen cur to cover it. */
+		if (r[i].open)
+			cur->open = true;
+		else if (!cur->open && memcmp(r[i].end, cur->end, 16) > 0)
+			memcpy(cur->end, r[i].end, 16);
+	}
+	return out;
+}
+
+/* Appends the ranges of pf's prefixes of this family to r (when not NULL) from n. */
+static size_t
+collect(const struct prefix *pf, size_t np, int family, struct range *r, size_t n)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	for (size_t k = 0; k < np; k++) {
+		if (pf[k].family != family)
+			continue;
+		if (r)
+			range_of(&pf[k], alen, &r[n]);
+		n++;
+	}
+	return n;
+}
+
+/* The ranges of set i's prefixes, merged; r is owned by the caller. Returns the count or -ENOMEM.
+ */
+static int
+set_ranges(const struct policy *p, enum nft_set_idx i, struct range **out)
+{
+	int family = nft_set_family(i);
+	bool local = i == NFT_LOCAL4 || i == NFT_LOCAL6;
+	struct range *r = NULL;
+	size_t n = 0;
+
+	/* Pass 0 counts, pass 1 fills. */
+	for (int pass = 0; pass < 2; pass++) {
+		n = 0;
+		if (local)
+			n = collect(p->node.prefixes, p->node.nprefixes, family, r, n);
+		else
+			for (size_t s = 0; s < p->nsites; s++)
+				n = collect(p->sites[s].prefixes, p->sites[s].nprefixes, family, r,
+					    n);
+		if (pass == 0 && !(r = calloc(n ? n : 1, sizeof(*r))))
+			return -ENOMEM;
+	}
+	*out = r;
+	return (int)ranges_merge(r, n);
+}
+
+/* Elements collected into a carrier set, sent ELEM_CHUNK at a time. */
+struct elems {
+	struct nft_ctx *c;
+	enum nft_set_idx set;
+	struct nftnl_set *s;
+	int n;
+};
+
+static void
+elems_flush(struct elems *e)
+{
+	struct nlmsghdr *nlh;
+
+	if (!e->s)
+		return;
+	nlh = nft_msg_begin(e->c, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+	if (nlh) {
+		nftnl_set_elems_nlmsg_build_payload(nlh, e->s);
+		nft_msg_end(e->c);
+	}
+	nftnl_set_free(e->s);
+	e->s = NULL;
+	e->n = 0;
+}
+
+/* One element; open marks a start without an end, as nft marks it for listing. */
+static void
+elems_add(struct elems *e, const uint8_t *key, size_t len, uint32_t flags, bool open)
+{
+	struct nftnl_set_elem *el;
+	struct nftnl_udata_buf *ud = NULL;
+
+	if (!e->s && !(e->s = set_new(e->c, e->set)))
+		return;
+	el = nftnl_set_elem_alloc();
+	if (!el)
+		goto nomem;
+	nftnl_set_elem_add(e->s, el);
+	if (nftnl_set_elem_set(el, NFTNL_SET_ELEM_KEY, key, (uint32_t)len) < 0)
+		goto nomem;
+	if (flags)
+		nftnl_set_elem_set_u32(el, NFTNL_SET_ELEM_FLAGS, flags);
+	if (open) {
+		ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+		if (!ud ||
+		    !nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_ELEM_FLAGS,
+					 NFTNL_SET_ELEM_F_INTERVAL_OPEN) ||
+		    nftnl_set_elem_set(el, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(ud),
+				       nftnl_udata_buf_len(ud)) < 0)
+			goto nomem;
+		nftnl_udata_buf_free(ud);
+	}
+	if (++e->n == ELEM_CHUNK)
+		elems_flush(e);
+	return;
+nomem:
+	if (ud)
+		nftnl_udata_buf_free(ud);
+	if (!e->c->err)
+		e->c->err = -ENOMEM;
+}
+
+/*
+ * Interval elements as nft sends them: each range is a start element and an
+ * end element (first address after it) flagged INTERVAL_END; a range that
+ * reaches the top of the address space has no end. Unless the first range
+ * starts at the zero address, an end element at zero opens the list.
+ */
+static void
+set_elems(struct nft_ctx *c, enum nft_set_idx i)
+{
+	size_t alen = nft_set_family(i) == AF_INET ? 4 : 16;
+	static const uint8_t zero[16];
+	struct elems e = {.c = c, .set = i};
+	struct range *r = NULL;
+	int n = set_ranges(c->p, i, &r);
+
+	if (n < 0) {
+		if (!c->err)
+			c->err = n;
+		return;
+	}
+	if (n > 0 && memcmp(r[0].start, zero, alen) != 0)
+		elems_add(&e, zero, alen, NFT_SET_ELEM_INTERVAL_END, false);
+	for (int k = 0; k < n && !c->err; k++) {
+		elems_add(&e, r[k].start, alen, 0, r[k].open);
+		if (!r[k].open)
+			elems_add(&e, r[k].end, alen, NFT_SET_ELEM_INTERVAL_END, false);
+	}
+	elems_flush(&e);
+	free(r);
+}
+
+struct chain_def {
+	const char *name;
+	const char *type;
+	uint32_t hook;
+	int32_t prio;
+	uint32_t policy;
+};
+
+static const struct chain_def red_chains[] = {
+    {"prerouting", "filter", NF_INET_PRE_ROUTING, -150, NF_ACCEPT},
+    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    {NULL, NULL, 0, 0, 0},
+};
+static const struct chain_def crypto_chains[] = {
+    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    {NULL, NULL, 0, 0, 0},
+};
+static const struct chain_def black_chains[] = {
+    {"prerouting", "nat", NF_INET_PRE_ROUTING, -100, NF_ACCEPT},
+    {"postrouting", "nat", NF_INET_POST_ROUTING, 100, NF_ACCEPT},
+    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    {NULL, NULL, 0, 0, 0},
+};
+
+static void
+chain_msg(struct nft_ctx *c, const struct chain_def *def)
+{
+	struct nftnl_chain *ch = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!ch || nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, NFT_TABLE) < 0 ||
+	    nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, def->name) < 0 ||
+	    nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, def->type) < 0) {
+		if (!c->err)
+			c->err = -ENOMEM;
+		goto out;
+	}
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, def->hook);
+	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, def->prio);
+	nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, def->policy);
+	nlh = nft_msg_begin(c, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
+	if (nlh) {
+		nftnl_chain_nlmsg_build_payload(nlh, ch);
+		nft_msg_end(c);
+	}
+out:
+	if (ch)
+		nftnl_chain_free(ch);
+}
+
+/* Hashes messages [from, to) with their sequence numbers zeroed. */
+static void
+digest_hex(const char *from, const char *to, char hex[NFT_DIGEST_HEX + 1])
+{
+	uint8_t h[NFT_DIGEST_HEX / 2];
+	crypto_generichash_state st;
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)from;
+	int left = (int)(to - from);
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, (const uint8_t *)DIGEST_VERSION, sizeof(DIGEST_VERSION));
+	while (mnl_nlmsg_ok(nlh, left)) {
+		struct nlmsghdr hdr = *nlh;
+		hdr.nlmsg_seq = 0;
+		crypto_generichash_update(&st, (const uint8_t *)&hdr, sizeof(hdr));
+		crypto_generichash_update(&st, (const uint8_t *)(nlh + 1),
+					  nlh->nlmsg_len - sizeof(hdr));
+		nlh = mnl_nlmsg_next(nlh, &left);
+	}
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(hex, NFT_DIGEST_HEX + 1, h, sizeof(h));
+}
+
+/* Overwrites the placeholder digest in the table message's comment. */
+static int
+digest_patch(struct nlmsghdr *table, const char hex[NFT_DIGEST_HEX + 1])
+{
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, table, sizeof(struct nfgenmsg))
+	{
+		char *comment = (char *)mnl_attr_get_payload(attr) + 2; /* udata type, len */
+		if (mnl_attr_get_type(attr) != NFTA_TABLE_USERDATA)
+			continue;
+		if (mnl_attr_get_payload_len(attr) <
+		    2 + sizeof(NFT_COMMENT_PREFIX) + NFT_DIGEST_HEX)
+			return -EINVAL;
+		memcpy(comment + strlen(NFT_COMMENT_PREFIX), hex, NFT_DIGEST_HEX);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct chain_def *
+chains_of(enum domain d)
+{
+	switch (d) {
+	case DOMAIN_RED:
+		return red_chains;
+	case DOMAIN_CRYPTO:
+		return crypto_chains;
+	case DOMAIN_BLACK:
+		return black_chains;
+	default:
+		return NULL;
+	}
+}
+
+int
+nft_build(const struct policy *p, enum domain d, struct mnl_nlmsg_batch *b, uint32_t *seq)
+{
+	struct nft_ctx c = {.p = p, .d = d, .b = b, .seq = seq};
+	const struct chain_def *chains = chains_of(d);
+	char placeholder[sizeof(NFT_COMMENT_PREFIX) + NFT_DIGEST_HEX], hex[NFT_DIGEST_HEX + 1];
+	struct nlmsghdr *table;
+	char *body;
+
+	if (!chains)
+		return -EINVAL;
+	snprintf(placeholder, sizeof(placeholder), "%s%0*d", NFT_COMMENT_PREFIX, NFT_DIGEST_HEX, 0);
+	nftnl_batch_begin(mnl_nlmsg_batch_current(b), (*seq)++);
+	nft_msg_end(&c);
+	/* Add first so that the delete never fails: replacement in one transaction. */
+	table_msg(&c, NFT_MSG_NEWTABLE, NULL);
+	table_msg(&c, NFT_MSG_DELTABLE, NULL);
+	table = mnl_nlmsg_batch_current(b);
+	table_msg(&c, NFT_MSG_NEWTABLE, placeholder);
+	body = mnl_nlmsg_batch_current(b);
+	for (int i = 0; i < NFT_NSETS; i++) {
+		set_msg(&c, i);
+		set_elems(&c, i);
+	}
+	for (const struct chain_def *def = chains; def->name; def++)
+		chain_msg(&c, def);
+	nft_rules_build(&c);
+	if (c.err)
+		return c.err;
+	digest_hex(body, mnl_nlmsg_batch_current(b), hex);
+	if ((c.err = digest_patch(table, hex)) < 0)
+		return c.err;
+	nftnl_batch_end(mnl_nlmsg_batch_current(b), (*seq)++);
+	nft_msg_end(&c);
+	return c.err;
+}
+
+size_t
+nft_batch_limit(const struct policy *p)
+{
+	size_t n = p->node.nprefixes;
+
+	for (size_t s = 0; s < p->nsites; s++)
+		n += p->sites[s].nprefixes;
+	/* Rules and headers fit in 64 KiB; an element with its end is under 128 bytes. */
+	return 2 * NFT_MSG_MAX + 65536 + n * 128;
+}
+
+int
+nft_comment_digest(const void *udata, uint32_t len, char hex[NFT_DIGEST_HEX + 1])
+{
+	const uint8_t *u = udata;
+	size_t plen = strlen(NFT_COMMENT_PREFIX);
+
+	/* Walks the TLVs by hand: nftnl_udata_parse() wants a callback per type. */
+	for (uint32_t off = 0; off + 2 <= len && off + 2 + u[off + 1] <= len;
+	     off += 2 + u[off + 1]) {
+		const char *v = (const char *)u + off + 2;
+		if (u[off] != NFTNL_UDATA_TABLE_COMMENT || u[off + 1] != plen + NFT_DIGEST_HEX + 1)
+			continue;
+		if (memcmp(v, NFT_COMMENT_PREFIX, plen) != 0 || v[plen + NFT_DIGEST_HEX] != '\0')
+			continue;
+		if (strspn(v + plen, "0123456789abcdef") != NFT_DIGEST_HEX)
+			continue;
+		memcpy(hex, v + plen, NFT_DIGEST_HEX + 1);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int
+nft_batch_digest(const void *batch, size_t len, char hex[NFT_DIGEST_HEX + 1])
+{
+	const struct nlmsghdr *nlh = batch, *last = NULL;
+	int left = (int)len, ret = -ENOENT;
+	struct nftnl_table *t;
+	const void *ud;
+	uint32_t udlen;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		if (nlh->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE))
+			last = nlh;
+	if (!last || !(t = nftnl_table_alloc()))
+		return last ? -ENOMEM : -ENOENT;
+	if (nftnl_table_nlmsg_parse(last, t) == 0 &&
+	    (ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &udlen)))
+		ret = nft_comment_digest(ud, udlen, hex);
+	nftnl_table_free(t);
+	return ret;
+}
+
+int
+nft_digest(const struct policy *p, enum domain d, char hex[NFT_DIGEST_HEX + 1])
+{
+	size_t limit = nft_batch_limit(p);
+	char *buf = malloc(2 * limit);
+	struct mnl_nlmsg_batch *b;
+	uint32_t seq = 0;
+	int ret = -ENOMEM;
+
+	if (!buf)
+		return -ENOMEM;
+	b = mnl_nlmsg_batch_start(buf, limit);
+	if (b) {
+		ret = nft_build(p, d, b, &seq);
+		if (ret == 0)
+			ret =
+			    nft_batch_digest(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), hex);
+		mnl_nlmsg_batch_stop(b);
+	}
+	free(buf);
+	return ret;
+}

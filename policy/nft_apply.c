@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * policy/nft_apply.c — puts a domain's table into the kernel: reads the
+ * digest the live table carries, and only when it differs sends the one
+ * batch and reads every ack (the kernel aborts the whole batch on an error).
+ */
+/* Before any linux/ header, which would define struct in_addr first. */
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <libnftnl/common.h>
+#include <libnftnl/table.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+
+#include "core/log.h"
+#include "core/nl.h"
+#include "policy/nft_int.h"
+
+/* The kernel answers while we send; the wait only guards against the absurd. */
+#define ACK_WAIT_MS 5000
+
+struct table_reply {
+	char *hex;
+	bool found;
+};
+
+static int
+table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct table_reply *tr = data;
+	struct nftnl_table *t = nftnl_table_alloc();
+	const void *ud;
+	uint32_t len;
+
+	if (!t) {
+		errno = ENOMEM;
+		return MNL_CB_ERROR;
+	}
+	if (nftnl_table_nlmsg_parse(nlh, t) == 0 &&
+	    (ud = nftnl_table_get_data(t, NFTNL_TABLE_USERDATA, &len)) &&
+	    nft_comment_digest(ud, len, tr->hex) == 0)
+		tr->found = true;
+	nftnl_table_free(t);
+	return MNL_CB_OK;
+}
+
+static int
+kernel_digest(struct mnl_socket *nl, char hex[NFT_DIGEST_HEX + 1])
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct table_reply tr = {.hex = hex};
+	struct nftnl_table *t = nftnl_table_alloc();
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!t || nftnl_table_set_str(t, NFTNL_TABLE_NAME, NFT_TABLE) < 0) {
+		if (t)
+			nftnl_table_free(t);
+		return -ENOMEM;
+	}
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETTABLE, NFPROTO_INET, 0, 0);
+	nftnl_table_nlmsg_build_payload(nlh, t);
+	nftnl_table_free(t);
+	ret = nl_talk(nl, nlh, table_cb, &tr);
+	if (ret == 0 && !tr.found)
+		ret = -ENOENT;
+	return ret;
+}
+
+int
+nft_kernel_digest(char hex[NFT_DIGEST_HEX + 1])
+{
+	struct mnl_socket *nl = nl_open(NETLINK_NETFILTER);
+	int ret;
+
+	if (!nl)
+		return -errno;
+	ret = kernel_digest(nl, hex);
+	mnl_socket_close(nl);
+	return ret;
+}
+
+/* What the acks of one batch told: messages [first, last) are ours. */
+struct acks {
+	uint32_t portid, first, last;
+	int expected, got, err;
+	uint32_t err_seq;
+	char msg[128]; /* the kernel's extended ack message, if any */
+};
+
+/* Copies the extended ack's text (NLMSGERR_ATTR_MSG) when the kernel sent one. */
+static void
+ack_text(const struct nlmsghdr *nlh, const struct nlmsgerr *e, char *out, size_t len)
+{
+	size_t off = sizeof(*e), plen = mnl_nlmsg_get_payload_len(nlh);
+	const char *end = (const char *)e + plen;
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	if (off >= plen)
+		return;
+	for (attr = (const void *)((const char *)e + off);
+	     mnl_attr_ok(attr, (int)(end - (const char *)attr)); attr = mnl_attr_next(attr)) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(out, len, "%s", mnl_attr_get_str(attr));
+	}
+}
+
+static void
+acks_parse(struct acks *a, const void *buf, size_t n)
+{
+	const struct nlmsghdr *nlh = buf;
+	int left = (int)n;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+		if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != a->portid ||
+		    mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+			continue;
+		/* Unsigned differences: correct across a sequence number wrap. */
+		if (nlh->nlmsg_seq - a->first >= a->last - a->first)
+			continue;
+		a->got++;
+		if (e->error && !a->err) {
+			a->err = e->error;
+			a->err_seq = nlh->nlmsg_seq;
+			ack_text(nlh, e, a->msg, sizeof(a->msg));
+		}
+	}
+}
+
+/* Reads until every ack came, and then whatever else is queued (more errors). */
+static int
+acks_read(struct mnl_socket *nl, struct acks *a)
+{
+	char buf[32768]; /* an error ack with its extended reason fits */
+	struct pollfd pfd = {.fd = mnl_socket_get_fd(nl), .events = POLLIN};
+	ssize_t n;
+	int r;
+
+	for (;;) {
+		r = poll(&pfd, 1, a->got < a->expected && !a->err ? ACK_WAIT_MS : 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno; /* -ENOBUFS: acks were lost */
+		acks_parse(a, buf, (size_t)n);
+	}
+	if (a->err)
+		return a->err;
+	return a->got < a->expected ? -ETIMEDOUT : 0;
+}
+
+/* What the batch message with sequence number seq does, for the log. */
+static const char *
+msg_name(const void *batch, size_t len, uint32_t seq)
+{
+	const struct nlmsghdr *nlh = batch;
+	int left = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+		if (nlh->nlmsg_seq != seq)
+			continue;
+		switch (nlh->nlmsg_type) {
+		case NFNL_MSG_BATCH_BEGIN:
+			return "batch";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWTABLE:
+			return "add table";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_DELTABLE:
+			return "delete table";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSET:
+			return "add set";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSETELEM:
+			return "add element";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN:
+			return "add chain";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE:
+			return "add rule";
+		}
+	}
+	return "?";
+}
+
+static int
+batch_send(struct mnl_socket *nl, const void *batch, size_t len, struct acks *a)
+{
+	int fd = mnl_socket_get_fd(nl), on = 1, snd = (int)len + 4096, rcv;
+	const struct nlmsghdr *nlh = batch;
+	int left = (int)len;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+		if (nlh->nlmsg_flags & NLM_F_ACK)
+			a->expected++;
+	rcv = a->expected * 1024 + 65536; /* an ack's buffer cost is under 1 KiB */
+	/* One datagram carries the whole batch: the send buffer must hold it. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &snd, sizeof(snd)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &snd, sizeof(snd));
+	/* Every message is acked; room for all of them avoids ENOBUFS. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv, sizeof(rcv)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	/* Errors without the whole rejected message, but with the kernel's reason. */
+	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &on, sizeof(on));
+	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &on, sizeof(on));
+	if (mnl_socket_sendto(nl, batch, len) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Sends the batch unless the kernel already holds its digest. */
+static int
+apply_batch(struct mnl_socket *nl, enum domain d, const void *batch, size_t len, struct acks *a,
+	    const char *want, bool *changed)
+{
+	char have[NFT_DIGEST_HEX + 1];
+	int ret = kernel_digest(nl, have);
+
+	if (ret == 0 && strcmp(have, want) == 0) {
+		log_debug("nft: %s table unchanged (%.12s)", domain_name(d), want);
+		*changed = false;
+		return 0;
+	}
+	if (ret < 0 && ret != -ENOENT)
+		return ret;
+	a->portid = mnl_socket_get_portid(nl);
+	ret = batch_send(nl, batch, len, a);
+	if (ret == 0)
+		ret = acks_read(nl, a);
+	/* Acks lost or late: the table itself says whether the batch committed. */
+	if ((ret == -ENOBUFS || ret == -ETIMEDOUT) && nft_kernel_digest(have) == 0 &&
+	    strcmp(have, want) == 0)
+		ret = 0;
+	if (ret < 0) {
+		log_warnx("nft: %s table not applied: %s (message %u, %s)%s%s", domain_name(d),
+			  strerror(-ret), a->err_seq - a->first, msg_name(batch, len, a->err_seq),
+			  a->msg[0] ? ": " : "", a->msg);
+		return ret;
+	}
+	log_info("nft: %s table applied (%.12s)", domain_name(d), want);
+	*changed = true;
+	return 0;
+}
+
+int
+nft_apply(const struct policy *p, enum domain d, bool *changed)
+{
+	static uint32_t next_seq;
+	char want[NFT_DIGEST_HEX + 1];
+	size_t limit = nft_batch_limit(p);
+	char *buf = malloc(2 * limit); /* libmnl: twice the limit */
+	struct mnl_nlmsg_batch *b = buf ? mnl_nlmsg_batch_start(buf, limit) : NULL;
+	struct mnl_socket *nl = NULL;
+	struct acks a = {0};
+	int ret = -ENOMEM;
+
+	if (!b)
+		goto out;
+	if (next_seq == 0)
+		next_seq = (uint32_t)time(NULL);
+	a.first = next_seq;
+	ret = nft_build(p, d, b, &next_seq);
+	a.last = next_seq;
+	if (ret == 0)
+		ret = nft_batch_digest(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), want);
+	if (ret == 0 && !(nl = nl_open(NETLINK_NETFILTER)))
+		ret = -errno;
+	if (ret == 0)
+		ret = apply_batch(nl, d, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), &a, want,
+				  changed);
+out:
+	if (nl)
+		mnl_socket_close(nl);
+	if (b)
+		mnl_nlmsg_batch_stop(b);
+	free(buf);
+	return ret;
+}

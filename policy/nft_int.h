@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * policy/nft_int.h — what policy/nft*.c share and nothing else includes:
+ * the batch being built and the set names rules refer to.
+ */
+#ifndef UMBRAL_NFT_INT_H
+#define UMBRAL_NFT_INT_H
+
+#include <libmnl/libmnl.h>
+#include <stdint.h>
+
+#include "policy/nft.h"
+
+/* One batch under construction; err is sticky so builders check once. */
+struct nft_ctx {
+	const struct policy *p;
+	enum domain d;
+	struct mnl_nlmsg_batch *b;
+	uint32_t *seq;
+	int err;
+};
+
+/* The four prefix sets, in batch order; a set's id (NFTNL_SET_ID) is its index + 1. */
+enum nft_set_idx { NFT_LOCAL4, NFT_LOCAL6, NFT_REMOTE4, NFT_REMOTE6, NFT_NSETS };
+
+const char *nft_set_name(enum nft_set_idx i);
+int nft_set_family(enum nft_set_idx i);
+
+/*
+ * Starts a message of the nf_tables subsystem at the batch's current
+ * position, NLM_F_ACK always set so every message is answered. Returns NULL
+ * once c->err is set. nft_msg_end() closes it and notes a full batch.
+ */
+struct nlmsghdr *nft_msg_begin(struct nft_ctx *c, uint16_t type, uint16_t flags);
+void nft_msg_end(struct nft_ctx *c);
+
+/* Appends every rule of c->d's chains (chains already in the batch). */
+void nft_rules_build(struct nft_ctx *c);
+
+/* Parses table userdata; 0 and hex when its comment is one of ours, else -ENOENT. */
+int nft_comment_digest(const void *udata, uint32_t len, char hex[NFT_DIGEST_HEX + 1]);
+
+#endif
