@@ -68,6 +68,7 @@ static int
 site_option(struct site *s, int argc, char **argv, int *i, struct errbuf *eb, const char *what)
 {
 	const char *opt = argv[*i];
+	char field[POLICY_NAME_MAX + 32]; /* "site NAME: prefix " names the field in messages */
 	long v;
 
 	if (!is_value(argc, argv, *i + 1)) {
@@ -82,7 +83,8 @@ site_option(struct site *s, int argc, char **argv, int *i, struct errbuf *eb, co
 		}
 	} else if (strcmp(opt, "--endpoint") == 0) {
 		s->has_endpoint = true;
-		return endpoint_parse(argv[++*i], &s->endpoint, what, eb);
+		snprintf(field, sizeof(field), "%sendpoint ", what);
+		return endpoint_parse(argv[++*i], &s->endpoint, field, eb);
 	} else if (strcmp(opt, "--keepalive") == 0) {
 		if (number_parse(argv[++*i], 0, 65535, &v) < 0) {
 			errbuf_add(eb, "%skeepalive %s: must be 0-65535 seconds", what, argv[*i]);
@@ -91,8 +93,9 @@ site_option(struct site *s, int argc, char **argv, int *i, struct errbuf *eb, co
 		s->keepalive = (uint16_t)v;
 	} else if (strcmp(opt, "--prefix") == 0) {
 		int ret = 0;
+		snprintf(field, sizeof(field), "%sprefix ", what);
 		while (is_value(argc, argv, *i + 1))
-			if (prefixes_add(&s->prefixes, &s->nprefixes, argv[++*i], what, eb) < 0)
+			if (prefixes_add(&s->prefixes, &s->nprefixes, argv[++*i], field, eb) < 0)
 				ret = -EINVAL;
 		return ret;
 	} else {
