@@ -25,6 +25,12 @@ finish() {
 	local p
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
+	"$LAB" stop
+	# Daemons write sanitizer reports (make check SAN=1) to their logs as they exit.
+	if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' /run/umbral-lab/logs/*.log 2>/dev/null; then
+		fail "a daemon's log has a sanitizer report (above)"
+		grep -hE -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:' /run/umbral-lab/logs/*.log | head -60
+	fi
 	"$LAB" down
 	rm -rf "$WORK"
 	echo "$PASS passed, $FAIL failed"
