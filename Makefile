@@ -68,7 +68,11 @@ check: deps all unit
 demo: deps all
 	tests/lab/demo $(O)
 
-bench: deps all
+$(O)/tests/wggo_tune: tests/bench/wggo_tune.c $(O)/libumbral.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: deps all $(O)/tests/wggo_tune
 	tests/bench/run $(O)
 
 clean:

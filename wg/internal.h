@@ -125,5 +125,7 @@ int wg_uapi_set(const char *path, const struct wg_diff *d);
 int wg_go_spawn(const char *ifname, const char *uapi_path, pid_t *pid);
 /* Reads uapi_path.pid; -ENOENT when absent, -EINVAL when not a pid. */
 int wg_go_read_pid(const char *uapi_path, pid_t *pid);
+/* Raises the buffers of wireguard-go's UDP sockets. Returns how many, or -errno. */
+int wg_go_tune_sockets(pid_t pid);
 
 #endif

@@ -21,6 +21,7 @@ struct wg {
 	bool kernel;
 	uint16_t family; /* genl id, kernel only */
 	pid_t pid; /* wireguard-go only; 0 when unknown */
+	bool tuned; /* its sockets have large buffers */
 };
 
 /* The device exists already: a kernel link, or a wireguard-go that answers. */
@@ -134,6 +135,9 @@ wg_set(struct wg *w, const struct wg_conf *conf)
 		ret = w->kernel ? wg_genl_set(w->family, w->ifname, &d)
 				: wg_uapi_set(w->uapi_path, &d);
 	}
+	/* wireguard-go re-binds its sockets when the port or fwmark changes. */
+	if (ret == 0 && !w->kernel && w->pid && (d.set_port || d.set_fwmark || !w->tuned))
+		w->tuned = wg_go_tune_sockets(w->pid) > 0;
 	wg_diff_free(&d);
 	return ret;
 }

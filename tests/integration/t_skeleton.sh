@@ -46,6 +46,10 @@ for f in wan black-to-crypto black-to-red; do
 	check "the payload pattern never appears on s1-black $f" bash -c "! grep -aqF '$canary' '$WORK/$f.pcap'"
 done
 check "control: the payload pattern does appear on s1-red lan" has_bytes "$WORK/red-lan.pcap" "$canary"
+check "s2-crypto dropped no ciphertext for want of socket buffer (UdpRcvbufErrors 0)" \
+	[ "$(nsx s2-crypto nstat -az UdpRcvbufErrors | awk '/UdpRcvbufErrors/ {print $2}')" = 0 ]
+check "wireguard-go's UDP sockets have umbrald's 7 MiB buffers" \
+	sh -c "ip netns exec s1-crypto ss -uanm 'sport = :51820' | grep -q 'rb14680064'"
 
 # --- 3. crypto down: nothing leaks to black, and it comes back
 cpid=$("$LAB" pid s1 crypto)
