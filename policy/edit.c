@@ -182,6 +182,12 @@ node_option(struct node *n, int argc, char **argv, int *i, struct errbuf *eb)
 			errbuf_add(eb, "node: mode %s: must be small or large", argv[*i]);
 			return -EINVAL;
 		}
+	} else if (strcmp(opt, "--default") == 0) {
+		if (split_action_parse(argv[++*i], &n->default_action) < 0 ||
+		    n->default_action == SPLIT_TUNNEL) {
+			errbuf_add(eb, "node: default %s: must be direct or drop", argv[*i]);
+			return -EINVAL;
+		}
 	} else if (strcmp(opt, "--listen-port") == 0) {
 		if (number_parse(argv[++*i], 1, 65535, &v) < 0) {
 			errbuf_add(eb, "node: listen-port %s: must be 1-65535", argv[*i]);
@@ -205,8 +211,8 @@ node_option(struct node *n, int argc, char **argv, int *i, struct errbuf *eb)
 				ret = -EINVAL;
 		return ret;
 	} else {
-		errbuf_add(eb, "node: %s: unknown option (--name, --mode, --listen-port, --mtu, "
-			       "--prefix)",
+		errbuf_add(eb, "node: %s: unknown option (--name, --mode, --default, --listen-port, "
+			       "--mtu, --prefix)",
 			   opt);
 		return -EINVAL;
 	}
@@ -232,12 +238,116 @@ node_set(struct policy *p, int argc, char **argv, struct errbuf *eb)
 	return eb->count > before ? -EINVAL : 0;
 }
 
+static int
+rule_prefix(const char *arg, struct prefix *out, bool *has, const char *what, struct errbuf *eb)
+{
+	if (prefix_parse(arg, out, what, eb) < 0)
+		return -EINVAL;
+	*has = true;
+	return 0;
+}
+
+static int
+rule_option(struct split_rule *r, const char *opt, const char *val, struct errbuf *eb)
+{
+	char what[48];
+	const char *want = NULL;
+	long v;
+
+	snprintf(what, sizeof(what), "split %u: %s ", r->priority, opt + 2);
+	if (strcmp(opt, "--dst") == 0)
+		return rule_prefix(val, &r->dst, &r->has_dst, what, eb);
+	if (strcmp(opt, "--src") == 0)
+		return rule_prefix(val, &r->src, &r->has_src, what, eb);
+	if (strcmp(opt, "--proto") == 0) {
+		if (proto_parse(val, &r->proto) == 0)
+			return 0;
+		want = "tcp, udp or icmp";
+	} else if (strcmp(opt, "--port") == 0) {
+		if (number_parse(val, 1, 65535, &v) == 0) {
+			r->port = (uint16_t)v;
+			return 0;
+		}
+		want = "1-65535";
+	} else if (strcmp(opt, "--action") == 0) {
+		if (split_action_parse(val, &r->action) == 0)
+			return 0;
+		want = "tunnel, direct or drop";
+	} else if (strcmp(opt, "--site") == 0) {
+		if (strlen(val) <= POLICY_NAME_MAX) {
+			snprintf(r->site, sizeof(r->site), "%s", val);
+			return 0;
+		}
+		want = "a site name";
+	}
+	if (want)
+		errbuf_add(eb, "%s%s: must be %s", what, val, want);
+	else
+		errbuf_add(eb, "split %u: %s: unknown option (--action, --site, --dst, --src, "
+			       "--proto, --port)",
+			   r->priority, opt);
+	return -EINVAL;
+}
+
+static int
+split_add(struct policy *p, int argc, char **argv, struct errbuf *eb)
+{
+	struct split_rule r = {.action = SPLIT_DROP};
+	bool has_action = false;
+	int before = eb->count;
+	long v;
+
+	if (argc < 1 || number_parse(argv[0], 1, 65535, &v) < 0) {
+		errbuf_add(eb, "split add: PRIORITY (1-65535) comes first, got '%s'",
+			   argc ? argv[0] : "");
+		return -EINVAL;
+	}
+	r.priority = (uint16_t)v;
+	for (int i = 1; i < argc; i += 2) {
+		if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
+			errbuf_add(eb, "split %u: '%s': expected --OPTION VALUE", r.priority, argv[i]);
+			continue;
+		}
+		has_action |= strcmp(argv[i], "--action") == 0;
+		rule_option(&r, argv[i], argv[i + 1], eb);
+	}
+	if (!has_action)
+		errbuf_add(eb, "split %u: action: --action tunnel|direct|drop is required", r.priority);
+	if (r.action != SPLIT_TUNNEL && r.site[0])
+		errbuf_add(eb, "split %u: site: only a tunnel rule names a site", r.priority);
+	if (eb->count == before && policy_rule_find(p, r.priority))
+		errbuf_add(eb, "split %u: priority: already used (split del it first)", r.priority);
+	if (eb->count > before)
+		return -EINVAL;
+	return policy_rule_insert(p, &r);
+}
+
+static int
+split_del(struct policy *p, int argc, char **argv, struct errbuf *eb)
+{
+	struct split_rule *r;
+	long v;
+
+	if (argc != 1 || number_parse(argv[0], 1, 65535, &v) < 0) {
+		errbuf_add(eb, "split del: give exactly one PRIORITY (1-65535)");
+		return -EINVAL;
+	}
+	r = policy_rule_find(p, (uint16_t)v);
+	if (!r) {
+		errbuf_add(eb, "split %ld: no such rule", v);
+		return -ENOENT;
+	}
+	memmove(r, r + 1, (size_t)(p->rules + p->nrules - (r + 1)) * sizeof(*r));
+	p->nrules--;
+	return 0;
+}
+
 bool
 policy_edit_known(int argc, char **argv)
 {
 	if (argc < 2)
 		return false;
-	if (strcmp(argv[0], "site") == 0)
+	if (strcmp(argv[0], "site") == 0 || strcmp(argv[0], "split") == 0)
 		return strcmp(argv[1], "add") == 0 || strcmp(argv[1], "del") == 0;
 	return strcmp(argv[0], "node") == 0 && strcmp(argv[1], "set") == 0;
 }
@@ -249,7 +359,7 @@ policy_edit(struct policy *p, int argc, char **argv, struct errbuf *eb)
 	int ret;
 
 	if (!policy_edit_known(argc, argv)) {
-		errbuf_add(eb, "%s: not a change (site add, site del, node set)",
+		errbuf_add(eb, "%s: not a change (site add|del, split add|del, node set)",
 			   argc ? argv[0] : "(nothing)");
 		return -EINVAL;
 	}
@@ -257,6 +367,9 @@ policy_edit(struct policy *p, int argc, char **argv, struct errbuf *eb)
 		return -ENOMEM;
 	if (strcmp(argv[0], "node") == 0)
 		ret = node_set(&work, argc - 2, argv + 2, eb);
+	else if (strcmp(argv[0], "split") == 0)
+		ret = strcmp(argv[1], "add") == 0 ? split_add(&work, argc - 2, argv + 2, eb)
+						  : split_del(&work, argc - 2, argv + 2, eb);
 	else if (strcmp(argv[1], "add") == 0)
 		ret = site_add(&work, argc - 2, argv + 2, eb);
 	else
@@ -289,7 +402,8 @@ policy_print(const struct policy *p, struct buf *out)
 {
 	char key[WG_KEY_B64_LEN], ep[80];
 
-	buf_printf(out, "node set --mode %s --listen-port %u --mtu %u", mode_name(p->node.mode),
+	buf_printf(out, "node set --mode %s --default %s --listen-port %u --mtu %u",
+		   mode_name(p->node.mode), split_action_name(p->node.default_action),
 		   p->node.listen_port, p->node.mtu);
 	if (p->node.name[0])
 		buf_printf(out, " --name %s", p->node.name);
@@ -306,6 +420,57 @@ policy_print(const struct policy *p, struct buf *out)
 		print_prefixes(out, s->prefixes, s->nprefixes);
 		buf_puts(out, "\n");
 	}
+	for (size_t i = 0; i < p->nrules; i++) {
+		buf_puts(out, "split add ");
+		policy_rule_print(&p->rules[i], out);
+		buf_puts(out, "\n");
+	}
+}
+
+void
+policy_rule_print(const struct split_rule *r, struct buf *out)
+{
+	char tmp[64];
+
+	buf_printf(out, "%u --action %s", r->priority, split_action_name(r->action));
+	if (r->action == SPLIT_TUNNEL)
+		buf_printf(out, " --site %s", r->site);
+	if (r->has_dst)
+		buf_printf(out, " --dst %s", prefix_format(&r->dst, tmp, sizeof(tmp)));
+	if (r->has_src)
+		buf_printf(out, " --src %s", prefix_format(&r->src, tmp, sizeof(tmp)));
+	if (r->proto)
+		buf_printf(out, " --proto %s", proto_name(r->proto));
+	if (r->port)
+		buf_printf(out, " --port %u", r->port);
+}
+
+void
+policy_rule_json(const struct split_rule *r, struct buf *out)
+{
+	char tmp[64];
+
+	buf_printf(out, "{\"priority\":%u,\"action\":\"%s\",\"site\":", r->priority,
+		   split_action_name(r->action));
+	if (r->action == SPLIT_TUNNEL)
+		buf_json_str(out, r->site);
+	else
+		buf_puts(out, "null");
+	buf_puts(out, ",\"dst\":");
+	if (r->has_dst)
+		buf_json_str(out, prefix_format(&r->dst, tmp, sizeof(tmp)));
+	else
+		buf_puts(out, "null");
+	buf_puts(out, ",\"src\":");
+	if (r->has_src)
+		buf_json_str(out, prefix_format(&r->src, tmp, sizeof(tmp)));
+	else
+		buf_puts(out, "null");
+	buf_printf(out, ",\"proto\":\"%s\",\"port\":", proto_name(r->proto));
+	if (r->port)
+		buf_printf(out, "%u}", r->port);
+	else
+		buf_puts(out, "null}");
 }
 
 void

@@ -25,5 +25,8 @@ bool policy_edit_known(int argc, char **argv);
 void policy_print(const struct policy *p, struct buf *out);
 /* Appends one site as a JSON object. */
 void policy_site_json(const struct site *s, struct buf *out);
+/* Appends a rule as the words after "split add", or as a JSON object. */
+void policy_rule_print(const struct split_rule *r, struct buf *out);
+void policy_rule_json(const struct split_rule *r, struct buf *out);
 
 #endif

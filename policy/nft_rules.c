@@ -338,32 +338,135 @@ final_counter(struct nft_ctx *c, const char *chain)
 	rule_end(c, &rb);
 }
 
+/* ip/ip6 saddr or daddr within p; m_nfproto() must come first. */
+static void
+m_prefix(struct rb *rb, bool dst, const struct prefix *p)
+{
+	bool v4 = p->family == AF_INET;
+	uint32_t len = v4 ? 4 : 16, off = v4 ? (dst ? 16 : 12) : (dst ? 24 : 8);
+	uint8_t mask[16] = {0}, zero[16] = {0};
+
+	if (p->len == 0)
+		return;
+	ex_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, off, len);
+	if (p->len < len * 8) {
+		for (int i = 0; i < p->len; i++)
+			mask[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+		ex_bitwise(rb, mask, zero, len);
+	}
+	ex_cmp(rb, NFT_CMP_EQ, p->addr, len);
+}
+
+/* meta l4proto and, for tcp/udp, th dport: ICMP means ICMPv6 in an IPv6 rule. */
+static void
+m_service(struct rb *rb, int family, uint8_t proto, uint16_t port)
+{
+	uint8_t l4 = proto == IPPROTO_ICMP && family == AF_INET6 ? IPPROTO_ICMPV6 : proto;
+	uint16_t be = htons(port);
+
+	if (!proto)
+		return;
+	ex_meta(rb, NFT_META_L4PROTO, false);
+	ex_cmp(rb, NFT_CMP_EQ, &l4, sizeof(l4));
+	if (!port)
+		return;
+	ex_payload(rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(be));
+	ex_cmp(rb, NFT_CMP_EQ, &be, sizeof(be));
+}
+
+/* meta mark & MARK_MASK == value */
+static void
+m_mark(struct rb *rb, uint32_t value)
+{
+	uint32_t mask = MARK_MASK, zero = 0;
+
+	ex_meta(rb, NFT_META_MARK, false);
+	ex_bitwise(rb, &mask, &zero, sizeof(mask));
+	ex_cmp(rb, NFT_CMP_EQ, &value, sizeof(value));
+}
+
+/* One split rule for one family: match, then mark (and stop) or drop. */
+static void
+split_rule(struct nft_ctx *c, const struct split_rule *r, int family)
+{
+	enum nft_set_idx remote = family == AF_INET ? NFT_REMOTE4 : NFT_REMOTE6;
+	struct rb rb;
+
+	if (r->action == SPLIT_DIRECT && c->p->node.mode != MODE_SMALL)
+		return; /* a large node has no direct path: unmarked, it is unreachable */
+	rule_begin(c, &rb, "prerouting");
+	m_ifname(&rb, NFT_META_IIFNAME, IF_LAN);
+	m_nfproto(&rb, family);
+	if (r->has_dst)
+		m_prefix(&rb, true, &r->dst);
+	if (r->has_src)
+		m_prefix(&rb, false, &r->src);
+	m_service(&rb, family, r->proto, r->port);
+	if (r->action == SPLIT_DROP) {
+		ex_counter(&rb);
+		ex_verdict(&rb, NF_DROP);
+	} else {
+		/* A secure destination never goes direct: the rule is skipped for it. */
+		if (r->action == SPLIT_DIRECT)
+			m_daddr(&rb, remote, true);
+		a_mark(&rb, r->action == SPLIT_TUNNEL ? MARK_SECURE : MARK_DIRECT);
+		ex_verdict(&rb, NF_ACCEPT);
+	}
+	rule_end(c, &rb);
+}
+
+/* A rule pinned by a prefix is of that prefix's family; otherwise it applies to both. */
+static bool
+split_applies(const struct split_rule *r, int family)
+{
+	if (r->has_dst)
+		return r->dst.family == family;
+	if (r->has_src)
+		return r->src.family == family;
+	return true;
+}
+
+/*
+ * Classifies traffic from the LAN into a mark that picks the routing table:
+ * own prefixes stay (no mark), then the split rules by priority, then other
+ * sites' prefixes go to crypto, then the node's default. The first match
+ * ends the chain, so what explain computes is what the kernel does.
+ */
 static void
 red_prerouting(struct nft_ctx *c)
 {
 	static const enum nft_set_idx local[] = {NFT_LOCAL4, NFT_LOCAL6};
 	static const enum nft_set_idx remote[] = {NFT_REMOTE4, NFT_REMOTE6};
+	static const int fams[] = {AF_INET, AF_INET6};
 	struct rb rb;
 
 	for (int f = 0; f < 2; f++) {
 		rule_begin(c, &rb, "prerouting");
 		m_ifname(&rb, NFT_META_IIFNAME, IF_LAN);
-		m_nfproto(&rb, nft_set_family(remote[f]));
-		m_daddr(&rb, remote[f], false);
-		a_mark(&rb, MARK_SECURE);
+		m_nfproto(&rb, fams[f]);
+		m_daddr(&rb, local[f], false);
+		ex_verdict(&rb, NF_ACCEPT);
 		rule_end(c, &rb);
 	}
-	if (c->p->node.mode != MODE_SMALL)
-		return;
+	for (size_t i = 0; i < c->p->nrules; i++)
+		for (int f = 0; f < 2; f++)
+			if (split_applies(&c->p->rules[i], fams[f]))
+				split_rule(c, &c->p->rules[i], fams[f]);
 	for (int f = 0; f < 2; f++) {
 		rule_begin(c, &rb, "prerouting");
 		m_ifname(&rb, NFT_META_IIFNAME, IF_LAN);
-		m_nfproto(&rb, nft_set_family(local[f]));
-		m_daddr(&rb, local[f], true);
-		m_daddr(&rb, remote[f], true);
-		a_mark(&rb, MARK_DIRECT);
+		m_nfproto(&rb, fams[f]);
+		m_daddr(&rb, remote[f], false);
+		a_mark(&rb, MARK_SECURE);
+		ex_verdict(&rb, NF_ACCEPT);
 		rule_end(c, &rb);
 	}
+	if (c->p->node.mode != MODE_SMALL || c->p->node.default_action != SPLIT_DIRECT)
+		return;
+	rule_begin(c, &rb, "prerouting");
+	m_ifname(&rb, NFT_META_IIFNAME, IF_LAN);
+	a_mark(&rb, MARK_DIRECT);
+	rule_end(c, &rb);
 }
 
 static void
@@ -379,8 +482,15 @@ red_forward(struct nft_ctx *c)
 	rule_end(c, &rb);
 	accept_between(c, "forward", IF_LAN, IF_TO_CRYPTO);
 	accept_between(c, "forward", IF_TO_CRYPTO, IF_LAN);
-	if (c->p->node.mode == MODE_SMALL)
-		accept_between(c, "forward", IF_LAN, IF_TO_BLACK);
+	if (c->p->node.mode == MODE_SMALL) {
+		/* Only what the policy marked direct may leave towards black. */
+		rule_begin(c, &rb, "forward");
+		m_ifname(&rb, NFT_META_IIFNAME, IF_LAN);
+		m_ifname(&rb, NFT_META_OIFNAME, IF_TO_BLACK);
+		m_mark(&rb, MARK_DIRECT);
+		ex_verdict(&rb, NF_ACCEPT);
+		rule_end(c, &rb);
+	}
 	final_counter(c, "forward");
 }
 

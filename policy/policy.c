@@ -6,6 +6,7 @@
 #include "policy/policy.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -71,6 +72,57 @@ mode_parse(const char *s, enum node_mode *out)
 	else
 		return -EINVAL;
 	return 0;
+}
+
+static const char *const action_names[] = {"tunnel", "direct", "drop"};
+
+const char *
+split_action_name(enum split_action a)
+{
+	return (unsigned)a <= SPLIT_DROP ? action_names[a] : "?";
+}
+
+int
+split_action_parse(const char *s, enum split_action *out)
+{
+	for (int a = SPLIT_TUNNEL; a <= SPLIT_DROP; a++) {
+		if (strcmp(s, action_names[a]) == 0) {
+			*out = (enum split_action)a;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *
+proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case 0:
+		return "any";
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_ICMP:
+		return "icmp";
+	default:
+		return "?";
+	}
+}
+
+int
+proto_parse(const char *s, uint8_t *out)
+{
+	static const uint8_t protos[] = {IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP};
+
+	for (size_t i = 0; i < sizeof(protos); i++) {
+		if (strcmp(s, proto_name(protos[i])) == 0) {
+			*out = protos[i];
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 static int
@@ -145,6 +197,19 @@ prefix_format(const struct prefix *p, char *buf, size_t len)
 		snprintf(a, sizeof(a), "?");
 	snprintf(buf, len, "%s/%u", a, p->len);
 	return buf;
+}
+
+bool
+prefix_contains(const struct prefix *p, uint8_t family, const uint8_t addr[16])
+{
+	if (p->family != family)
+		return false;
+	for (int i = 0; i < p->len; i++) {
+		uint8_t m = 0x80 >> (i % 8);
+		if ((p->addr[i / 8] & m) != (addr[i / 8] & m))
+			return false;
+	}
+	return true;
 }
 
 bool
@@ -267,6 +332,7 @@ policy_init(struct policy *p)
 	p->node.mode = MODE_SMALL;
 	p->node.listen_port = 51820;
 	p->node.mtu = 1420;
+	p->node.default_action = SPLIT_DROP; /* fail closed: only what policy allows goes out */
 }
 
 void
@@ -284,6 +350,9 @@ policy_free(struct policy *p)
 		site_free(&p->sites[i]);
 	free(p->sites);
 	free(p->node.prefixes);
+	free(p->rules);
+	p->rules = NULL;
+	p->nrules = 0;
 	p->sites = NULL;
 	p->nsites = 0;
 	p->node.prefixes = NULL;
@@ -325,8 +394,17 @@ policy_copy(struct policy *dst, const struct policy *src)
 
 	t.sites = NULL;
 	t.nsites = 0;
+	t.rules = NULL;
 	if (prefixes_dup(&t.node.prefixes, src->node.prefixes, src->node.nprefixes) < 0)
 		return -ENOMEM;
+	if (src->nrules) {
+		t.rules = calloc(src->nrules, sizeof(*t.rules));
+		if (!t.rules) {
+			free(t.node.prefixes);
+			return -ENOMEM;
+		}
+		memcpy(t.rules, src->rules, src->nrules * sizeof(*t.rules));
+	}
 	for (size_t i = 0; i < src->nsites; i++) {
 		if (policy_site_append(&t, &src->sites[i]) < 0) {
 			policy_free(&t);
@@ -335,6 +413,35 @@ policy_copy(struct policy *dst, const struct policy *src)
 	}
 	*dst = t;
 	return 0;
+}
+
+int
+policy_rule_insert(struct policy *p, const struct split_rule *r)
+{
+	struct split_rule *n;
+	size_t at = 0;
+
+	if (policy_rule_find(p, r->priority))
+		return -EEXIST;
+	n = realloc(p->rules, (p->nrules + 1) * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	p->rules = n;
+	while (at < p->nrules && p->rules[at].priority < r->priority)
+		at++;
+	memmove(&n[at + 1], &n[at], (p->nrules - at) * sizeof(*n));
+	n[at] = *r;
+	p->nrules++;
+	return 0;
+}
+
+struct split_rule *
+policy_rule_find(const struct policy *p, uint16_t priority)
+{
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].priority == priority)
+			return &p->rules[i];
+	return NULL;
 }
 
 struct site *
@@ -397,6 +504,48 @@ count_prefixes(const struct policy *p)
 	return n;
 }
 
+static bool
+inside(const struct prefix *inner, const struct prefix *outer)
+{
+	return inner->len >= outer->len && prefix_overlaps(inner, outer);
+}
+
+/* Names who owns the secure prefix that holds all of dst, or NULL. */
+static const char *
+secure_owner(const struct policy *p, const struct prefix *dst)
+{
+	for (size_t i = 0; i < p->node.nprefixes; i++)
+		if (inside(dst, &p->node.prefixes[i]))
+			return "this node";
+	for (size_t i = 0; i < p->nsites; i++)
+		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
+			if (inside(dst, &p->sites[i].prefixes[j]))
+				return p->sites[i].name;
+	return NULL;
+}
+
+static void
+validate_rule(const struct policy *p, const struct split_rule *r, struct errbuf *eb)
+{
+	const char *owner;
+	char tmp[64];
+
+	if (r->port && r->proto != IPPROTO_TCP && r->proto != IPPROTO_UDP)
+		errbuf_add(eb, "split %u: port %u: needs --proto tcp or udp", r->priority, r->port);
+	if (r->has_dst && r->has_src && r->dst.family != r->src.family)
+		errbuf_add(eb, "split %u: src and dst: one is IPv4, the other IPv6", r->priority);
+	if (r->action == SPLIT_TUNNEL) {
+		if (!policy_site_find(p, r->site))
+			errbuf_add(eb, "split %u: site '%s': no such site", r->priority, r->site);
+		if (!r->has_dst)
+			errbuf_add(eb, "split %u: tunnel needs --dst (it becomes the site's allowed-ips)",
+				   r->priority);
+	}
+	if (r->action == SPLIT_DIRECT && r->has_dst && (owner = secure_owner(p, &r->dst)))
+		errbuf_add(eb, "split %u: dst %s: secure (%s); a secure destination never goes direct",
+			   r->priority, prefix_format(&r->dst, tmp, sizeof(tmp)), owner);
+}
+
 int
 policy_validate(const struct policy *p, struct errbuf *eb)
 {
@@ -435,6 +584,10 @@ policy_validate(const struct policy *p, struct errbuf *eb)
 							 &p->sites[i].prefixes[j]};
 	check_overlaps(all, n, eb);
 	free(all);
+	if (p->node.default_action == SPLIT_TUNNEL)
+		errbuf_add(eb, "node: default: must be direct or drop");
+	for (size_t i = 0; i < p->nrules; i++)
+		validate_rule(p, &p->rules[i], eb);
 	return eb->count > before ? -EINVAL : 0;
 }
 
@@ -456,9 +609,24 @@ site_equal(const struct site *a, const struct site *b)
 		memcmp(a->prefixes, b->prefixes, a->nprefixes * sizeof(*a->prefixes)) == 0);
 }
 
+static bool
+rule_equal(const struct split_rule *a, const struct split_rule *b)
+{
+	return a->priority == b->priority && a->has_dst == b->has_dst && a->has_src == b->has_src &&
+	       (!a->has_dst || memcmp(&a->dst, &b->dst, sizeof(a->dst)) == 0) &&
+	       (!a->has_src || memcmp(&a->src, &b->src, sizeof(a->src)) == 0) &&
+	       a->proto == b->proto && a->port == b->port && a->action == b->action &&
+	       strcmp(a->site, b->site) == 0;
+}
+
 bool
 policy_equal(const struct policy *a, const struct policy *b)
 {
+	if (a->nrules != b->nrules || a->node.default_action != b->node.default_action)
+		return false;
+	for (size_t i = 0; i < a->nrules; i++)
+		if (!rule_equal(&a->rules[i], &b->rules[i]))
+			return false;
 	if (strcmp(a->node.name, b->node.name) || a->node.mode != b->node.mode ||
 	    a->node.listen_port != b->node.listen_port || a->node.mtu != b->node.mtu ||
 	    a->node.nprefixes != b->node.nprefixes || a->nsites != b->nsites)

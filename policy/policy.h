@@ -48,8 +48,12 @@
 #define TABLE_WG 102 /* crypto: WireGuard UDP to black */
 #define RULE_PRIO 1000
 
+#define POLICY_RULE_MAX 4096
+
 enum domain { DOMAIN_RED, DOMAIN_CRYPTO, DOMAIN_BLACK, DOMAIN_COUNT };
 enum node_mode { MODE_SMALL, MODE_LARGE };
+/* What happens to traffic from the LAN. */
+enum split_action { SPLIT_TUNNEL, SPLIT_DIRECT, SPLIT_DROP };
 
 /* Collected validation messages, one per line; count says how many. */
 struct errbuf {
@@ -80,9 +84,27 @@ struct site {
 	size_t nprefixes;
 };
 
+/*
+ * A split-tunnel rule: traffic from the LAN that matches every given field
+ * takes the action. Rules are tried by ascending priority; the first match
+ * decides. A secure destination never goes direct (such a rule is skipped
+ * for it), and tunnel rules name the site that carries them (e.g. a hub
+ * that is the network's internet exit).
+ */
+struct split_rule {
+	uint16_t priority; /* 1-65535, unique: also the rule's name */
+	bool has_dst, has_src;
+	struct prefix dst, src;
+	uint8_t proto; /* 0 any, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP (ICMPv6 for v6) */
+	uint16_t port; /* destination port, tcp/udp only; 0 any */
+	enum split_action action;
+	char site[POLICY_NAME_MAX + 1]; /* tunnel only */
+};
+
 struct node {
 	char name[POLICY_NAME_MAX + 1];
 	enum node_mode mode;
+	enum split_action default_action; /* for non-secure destinations: direct or drop */
 	uint16_t listen_port;
 	uint16_t mtu;
 	struct prefix *prefixes; /* this site's own secure prefixes */
@@ -94,6 +116,8 @@ struct policy {
 	struct node node;
 	struct site *sites;
 	size_t nsites;
+	struct split_rule *rules; /* sorted by priority */
+	size_t nrules;
 };
 
 void errbuf_add(struct errbuf *eb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -102,6 +126,12 @@ const char *domain_name(enum domain d);
 int domain_parse(const char *s, enum domain *out);
 const char *mode_name(enum node_mode m);
 int mode_parse(const char *s, enum node_mode *out);
+const char *split_action_name(enum split_action a);
+int split_action_parse(const char *s, enum split_action *out);
+const char *proto_name(uint8_t proto); /* "any", "tcp", "udp", "icmp" */
+int proto_parse(const char *s, uint8_t *out);
+/* Whether addr (family's length) lies inside p. */
+bool prefix_contains(const struct prefix *p, uint8_t family, const uint8_t addr[16]);
 
 /* "10.1.0.0/16" or "fd00::/48"; host bits set is an error. Returns 0 or -EINVAL. */
 int prefix_parse(const char *s, struct prefix *out, const char *what, struct errbuf *eb);
@@ -125,6 +155,9 @@ int policy_copy(struct policy *dst, const struct policy *src);
 struct site *policy_site_find(const struct policy *p, const char *name);
 /* Appends a deep copy of s. Returns 0 or -ENOMEM. */
 int policy_site_append(struct policy *p, const struct site *s);
+/* Inserts r in priority order. Returns 0, -EEXIST (priority taken) or -ENOMEM. */
+int policy_rule_insert(struct policy *p, const struct split_rule *r);
+struct split_rule *policy_rule_find(const struct policy *p, uint16_t priority);
 void site_free(struct site *s);
 /* Checks names, keys and overlaps across the whole policy; every error goes to eb. */
 int policy_validate(const struct policy *p, struct errbuf *eb);

@@ -66,6 +66,21 @@ static const char *const migrations[] = {
     "CREATE INDEX node_prefix_revision ON node_prefix(revision);"
     "CREATE INDEX site_prefix_revision ON site_prefix(revision, site);"
     "PRAGMA user_version = 2;",
+
+    /* 3: split-tunnel rules and the node's default for non-secure destinations. */
+    "ALTER TABLE node ADD COLUMN default_action TEXT NOT NULL DEFAULT 'drop'"
+    " CHECK (default_action IN ('direct', 'drop'));"
+    "CREATE TABLE split_rule ("
+    " revision INTEGER NOT NULL REFERENCES revision(number),"
+    " priority INTEGER NOT NULL CHECK (priority BETWEEN 1 AND 65535),"
+    " action TEXT NOT NULL CHECK (action IN ('tunnel', 'direct', 'drop')),"
+    " site TEXT,"
+    " dst TEXT,"
+    " src TEXT,"
+    " proto TEXT NOT NULL CHECK (proto IN ('any', 'tcp', 'udp', 'icmp')),"
+    " port INTEGER NOT NULL CHECK (port BETWEEN 0 AND 65535),"
+    " PRIMARY KEY (revision, priority));"
+    "PRAGMA user_version = 3;",
 };
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -452,15 +467,17 @@ insert_node(sqlite3 *db, const struct policy *p)
 	int rc, err;
 
 	if ((err = prepare(db,
-			   "INSERT INTO node (revision, name, mode, listen_port, mtu) "
-			   "VALUES (?1, ?2, ?3, ?4, ?5)",
+			   "INSERT INTO node (revision, name, mode, listen_port, mtu, default_action) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 			   &s, __func__)) < 0)
 		return err;
 	if ((rc = sqlite3_bind_int64(s, 1, p->revision)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_text(s, 2, nd->name, -1, SQLITE_STATIC)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_text(s, 3, mode_name(nd->mode), -1, SQLITE_STATIC)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int(s, 4, nd->listen_port)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int(s, 5, nd->mtu)) != SQLITE_OK)
+	    (rc = sqlite3_bind_int(s, 5, nd->mtu)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 6, split_action_name(nd->default_action), -1,
+				    SQLITE_STATIC)) != SQLITE_OK)
 		err = db_fail(db, rc, __func__, "bind");
 	else
 		err = step_done(db, s, __func__, "insert node");
@@ -529,6 +546,50 @@ out:
 	return err;
 }
 
+static int
+bind_rule(sqlite3 *db, sqlite3_stmt *s, int64_t rev, const struct split_rule *r)
+{
+	char dst[ADDR_TEXT_MAX], src[ADDR_TEXT_MAX];
+	int rc, err;
+
+	if ((r->has_dst && (err = prefix_text(&r->dst, dst)) < 0) ||
+	    (r->has_src && (err = prefix_text(&r->src, src)) < 0))
+		return err;
+	if ((rc = sqlite3_bind_int64(s, 1, rev)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int(s, 2, r->priority)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 3, split_action_name(r->action), -1, SQLITE_STATIC)) ||
+	    (rc = r->action == SPLIT_TUNNEL ? sqlite3_bind_text(s, 4, r->site, -1, SQLITE_STATIC)
+					    : sqlite3_bind_null(s, 4)) != SQLITE_OK ||
+	    (rc = r->has_dst ? sqlite3_bind_text(s, 5, dst, -1, SQLITE_TRANSIENT)
+			     : sqlite3_bind_null(s, 5)) != SQLITE_OK ||
+	    (rc = r->has_src ? sqlite3_bind_text(s, 6, src, -1, SQLITE_TRANSIENT)
+			     : sqlite3_bind_null(s, 6)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(s, 7, proto_name(r->proto), -1, SQLITE_STATIC)) ||
+	    (rc = sqlite3_bind_int(s, 8, r->port)) != SQLITE_OK)
+		return db_fail(db, rc, __func__, "bind");
+	return 0;
+}
+
+static int
+insert_rules(sqlite3 *db, const struct policy *p)
+{
+	sqlite3_stmt *s;
+	int err;
+
+	if ((err = prepare(db,
+			   "INSERT INTO split_rule (revision, priority, action, site, dst, src, "
+			   "proto, port) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+			   &s, __func__)) < 0)
+		return err;
+	for (size_t i = 0; i < p->nrules && err == 0; i++) {
+		err = bind_rule(db, s, p->revision, &p->rules[i]);
+		if (err == 0)
+			err = step_done(db, s, __func__, "insert split rule");
+	}
+	finalize(s);
+	return err;
+}
+
 static int64_t
 newest_revision(sqlite3 *db, const char *fn)
 {
@@ -566,6 +627,8 @@ store_commit(struct store *st, const struct policy *p, const char *author, const
 		err = insert_node(st->db, p);
 	if (err == 0)
 		err = insert_sites(st->db, p);
+	if (err == 0)
+		err = insert_rules(st->db, p);
 	return tx_end(st->db, err, __func__);
 }
 
@@ -644,12 +707,16 @@ static int
 node_from_row(sqlite3_stmt *s, int64_t rev, struct node *nd)
 {
 	const char *mode = (const char *)sqlite3_column_text(s, 1);
+	const char *dflt = (const char *)sqlite3_column_text(s, 4);
 	int64_t port = sqlite3_column_int64(s, 2), mtu = sqlite3_column_int64(s, 3);
 
 	if (copy_text(nd->name, sizeof(nd->name), sqlite3_column_text(s, 0)) < 0)
 		return corrupt(__func__, rev, "node name", (const char *)sqlite3_column_text(s, 0));
 	if (!mode || mode_parse(mode, &nd->mode) < 0)
 		return corrupt(__func__, rev, "node mode", mode);
+	if (!dflt || split_action_parse(dflt, &nd->default_action) < 0 ||
+	    nd->default_action == SPLIT_TUNNEL)
+		return corrupt(__func__, rev, "node default action", dflt);
 	if (port < 0 || port > UINT16_MAX || mtu < 0 || mtu > UINT16_MAX)
 		return corrupt(__func__, rev, "node port or mtu",
 			       (const char *)sqlite3_column_text(s, 2));
@@ -664,7 +731,8 @@ load_node(sqlite3 *db, int64_t rev, struct node *nd)
 	sqlite3_stmt *s;
 	int rc, err;
 
-	if ((err = prepare(db, "SELECT name, mode, listen_port, mtu FROM node WHERE revision = ?1",
+	if ((err = prepare(db, "SELECT name, mode, listen_port, mtu, default_action FROM node "
+			   "WHERE revision = ?1",
 			   &s, __func__)) < 0)
 		return err;
 	if ((rc = sqlite3_bind_int64(s, 1, rev)) != SQLITE_OK)
@@ -767,6 +835,67 @@ out:
 	return err;
 }
 
+/* One optional prefix column: NULL is "not given"; anything else must parse. */
+static int
+rule_prefix_col(sqlite3_stmt *s, int col, int64_t rev, struct prefix *out, bool *has)
+{
+	const char *t = (const char *)sqlite3_column_text(s, col);
+	struct errbuf eb = {0};
+
+	*has = t != NULL;
+	if (t && prefix_parse(t, out, "", &eb) < 0)
+		return corrupt(__func__, rev, "split rule prefix", t);
+	return 0;
+}
+
+static int
+rule_from_row(sqlite3_stmt *s, int64_t rev, struct split_rule *r)
+{
+	const char *action = (const char *)sqlite3_column_text(s, 1);
+	const char *site = (const char *)sqlite3_column_text(s, 2);
+	const char *proto = (const char *)sqlite3_column_text(s, 5);
+	int64_t prio = sqlite3_column_int64(s, 0), port = sqlite3_column_int64(s, 6);
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (prio < 1 || prio > UINT16_MAX || port < 0 || port > UINT16_MAX)
+		return corrupt(__func__, rev, "split rule priority or port", NULL);
+	r->priority = (uint16_t)prio;
+	r->port = (uint16_t)port;
+	if (!action || split_action_parse(action, &r->action) < 0)
+		return corrupt(__func__, rev, "split rule action", action);
+	if (site && copy_text(r->site, sizeof(r->site), (const unsigned char *)site) < 0)
+		return corrupt(__func__, rev, "split rule site", site);
+	if (proto && strcmp(proto, "any") && proto_parse(proto, &r->proto) < 0)
+		return corrupt(__func__, rev, "split rule proto", proto);
+	if ((err = rule_prefix_col(s, 3, rev, &r->dst, &r->has_dst)) < 0)
+		return err;
+	return rule_prefix_col(s, 4, rev, &r->src, &r->has_src);
+}
+
+static int
+load_rules(sqlite3 *db, struct policy *p)
+{
+	struct split_rule r;
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if ((err = prepare(db,
+			   "SELECT priority, action, site, dst, src, proto, port FROM split_rule "
+			   "WHERE revision = ?1 ORDER BY priority",
+			   &s, __func__)) < 0)
+		return err;
+	if ((rc = sqlite3_bind_int64(s, 1, p->revision)) != SQLITE_OK)
+		err = db_fail(db, rc, __func__, "bind");
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		if ((err = rule_from_row(s, p->revision, &r)) == 0)
+			err = policy_rule_insert(p, &r);
+	if (err == 0 && rc != SQLITE_DONE)
+		err = db_fail(db, rc, __func__, "select split rule");
+	finalize(s);
+	return err;
+}
+
 static int
 revision_exists(sqlite3 *db, int64_t rev)
 {
@@ -797,7 +926,8 @@ store_load_revision(struct store *st, int64_t rev, struct policy *out)
 		return err;
 	policy_init(&t);
 	t.revision = rev;
-	if ((err = load_node(st->db, rev, &t.node)) < 0 || (err = load_sites(st->db, &t)) < 0) {
+	if ((err = load_node(st->db, rev, &t.node)) < 0 || (err = load_sites(st->db, &t)) < 0 ||
+	    (err = load_rules(st->db, &t)) < 0) {
 		policy_free(&t);
 		return err;
 	}

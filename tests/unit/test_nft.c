@@ -439,6 +439,7 @@ test_red(void **state)
 
 	(void)state;
 	lab_policy(&p, MODE_SMALL);
+	p.node.default_action = SPLIT_DIRECT;
 	build(&p, DOMAIN_RED, &ps);
 	assert_int_equal(ps.nchains, 2);
 	c = find_chain(&ps, "prerouting");
@@ -447,7 +448,8 @@ test_red(void **state)
 	assert_int_equal(c->hook, NF_INET_PRE_ROUTING);
 	assert_int_equal(c->prio, -150);
 	assert_int_equal(c->policy, NF_ACCEPT);
-	assert_int_equal(c->nrules, 4);
+	/* own prefixes stay (2), other sites' go to crypto (2), the default: direct (1) */
+	assert_int_equal(c->nrules, 5);
 	c = find_chain(&ps, "forward");
 	assert_non_null(c);
 	assert_int_equal(c->hook, NF_INET_FORWARD);
@@ -457,9 +459,11 @@ test_red(void **state)
 	/* Marks are masked: other tools' bits survive. */
 	assert_int_equal(count_rules_with(&ps, "[ meta load mark => reg 1 ]"), 4);
 	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00010000 ]"), 2);
-	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00020000 ]"), 2);
-	assert_int_equal(count_rules_with(&ps, "[ meta set mark with reg 1 ]"), 4);
-	assert_int_equal(count_rules_with(&ps, "[ lookup reg 1 set local4 0x1 ]"), 1);
+	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00020000 ]"), 1);
+	assert_int_equal(count_rules_with(&ps, "[ meta set mark with reg 1 ]"), 3);
+	/* lan -> to-black is accepted only with the direct mark */
+	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0x00ff0000 ) ^ 0x00000000 ]"), 1);
+	assert_int_equal(count_rules_with(&ps, "[ lookup reg 1 set local4 ]"), 2);
 	/* Kill switch backstop: four counted drops, one per set. */
 	assert_int_equal(count_rules_with(&ps, "0x622d6f74 0x6b63616c"), 5); /* "to-black" */
 	assert_int_equal(
@@ -468,13 +472,54 @@ test_red(void **state)
 	assert_non_null(strstr(ps.rules[ps.nrules - 1], "[ counter pkts 0 bytes 0 ]"));
 	assert_null(strstr(ps.rules[ps.nrules - 1], "immediate"));
 	parsed_free(&ps);
+
+	p.node.default_action = SPLIT_DROP; /* nothing is marked direct */
+	build(&p, DOMAIN_RED, &ps);
+	assert_int_equal(find_chain(&ps, "prerouting")->nrules, 4);
+	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00020000 ]"), 0);
+	parsed_free(&ps);
 	policy_free(&p);
 
 	lab_policy(&p, MODE_LARGE); /* no direct traffic */
+	p.node.default_action = SPLIT_DIRECT;
 	build(&p, DOMAIN_RED, &ps);
-	assert_int_equal(find_chain(&ps, "prerouting")->nrules, 2);
+	assert_int_equal(find_chain(&ps, "prerouting")->nrules, 4);
 	assert_int_equal(find_chain(&ps, "forward")->nrules, 8);
-	assert_int_equal(count_rules_with(&ps, "0x00020000"), 0);
+	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00020000 ]"), 0);
+	parsed_free(&ps);
+	policy_free(&p);
+}
+
+/* Split rules compile in priority order, before the sites' prefixes, one per family. */
+static void
+test_red_split_rules(void **state)
+{
+	struct split_rule r1 = {.priority = 10, .action = SPLIT_DIRECT, .proto = IPPROTO_TCP,
+				.port = 80, .has_dst = true};
+	struct split_rule r2 = {.priority = 20, .action = SPLIT_DROP, .proto = IPPROTO_ICMP};
+	struct errbuf eb = {0};
+	const struct pchain *c;
+	struct policy p;
+	struct parsed ps;
+
+	(void)state;
+	lab_policy(&p, MODE_SMALL);
+	assert_int_equal(prefix_parse("203.0.113.0/24", &r1.dst, "", &eb), 0);
+	assert_int_equal(policy_rule_insert(&p, &r2), 0);
+	assert_int_equal(policy_rule_insert(&p, &r1), 0);
+	build(&p, DOMAIN_RED, &ps);
+	if (getenv("NFT_DUMP"))
+		for (int i = 0; i < ps.nrules; i++)
+			fprintf(stderr, "%s\n", ps.rules[i]);
+	c = find_chain(&ps, "prerouting");
+	/* 2 local, r1 (IPv4 only), r2 (IPv4 icmp and IPv6 icmpv6), 2 remote */
+	assert_int_equal(c->nrules, 7);
+	/* 203.0.113.0/24 as masked payload compare, port 80 big-endian */
+	assert_int_equal(count_rules_with(&ps, "& 0x00ffffff ) ^ 0x00000000 ]\n  [ cmp eq reg 1 0x007100cb ]"), 1);
+	assert_int_equal(count_rules_with(&ps, "[ cmp eq reg 1 0x00005000 ]"), 1);
+	/* the direct rule never applies to another site's prefix */
+	assert_int_equal(count_rules_with(&ps, "[ lookup reg 1 set remote4 0x1 ]"), 1);
+	assert_int_equal(count_rules_with(&ps, "[ cmp eq reg 1 0x0000003a ]"), 1); /* icmpv6 */
 	parsed_free(&ps);
 	policy_free(&p);
 }
@@ -695,6 +740,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_table_and_sets),
 	    cmocka_unit_test(test_interval_edges),
 	    cmocka_unit_test(test_red),
+	    cmocka_unit_test(test_red_split_rules),
 	    cmocka_unit_test(test_crypto),
 	    cmocka_unit_test(test_black),
 	    cmocka_unit_test(test_digest),

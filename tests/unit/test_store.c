@@ -6,6 +6,7 @@
  * a temporary directory that is removed at the end.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,7 +26,7 @@
 #include "storage/store.h"
 
 /* The schema this build should migrate every database to. */
-#define LATEST 2
+#define LATEST 3
 
 static char tmpdir[] = "/tmp/umbral-test-store-XXXXXX";
 static char dbpath[256];
@@ -121,6 +122,26 @@ add_site(struct policy *p, const char *name, uint8_t keyfill, const char *endpoi
 }
 
 /* Revision 1 is two sites; revision 2 changes the node and adds an IPv6 one. */
+/* Split rules of every shape, and a default that is not the default. */
+static void
+add_rules(struct policy *p)
+{
+	struct split_rule r1 = {.priority = 20, .action = SPLIT_DIRECT, .has_dst = true,
+				.proto = IPPROTO_TCP, .port = 80};
+	struct split_rule r2 = {.priority = 5, .action = SPLIT_TUNNEL, .has_dst = true,
+				.has_src = true, .site = "london"};
+	struct split_rule r3 = {.priority = 7, .action = SPLIT_DROP, .proto = IPPROTO_ICMP};
+	struct errbuf eb = {0};
+
+	assert_int_equal(prefix_parse("203.0.113.0/24", &r1.dst, "", &eb), 0);
+	assert_int_equal(prefix_parse("0.0.0.0/0", &r2.dst, "", &eb), 0);
+	assert_int_equal(prefix_parse("10.1.9.0/24", &r2.src, "", &eb), 0);
+	assert_int_equal(policy_rule_insert(p, &r1), 0);
+	assert_int_equal(policy_rule_insert(p, &r2), 0);
+	assert_int_equal(policy_rule_insert(p, &r3), 0);
+	p->node.default_action = SPLIT_DIRECT;
+}
+
 static void
 make_policy(struct policy *p, int64_t rev)
 {
@@ -137,6 +158,7 @@ make_policy(struct policy *p, int64_t rev)
 		p->node.listen_port = 51821;
 		add_site(p, "berlin", 0x44, "[2001:db8:4::2]:51820", 15, "fd00:0:4::/48",
 			 "10.4.0.0/16");
+		add_rules(p);
 	}
 }
 
@@ -483,12 +505,17 @@ test_migrate_from_v1(void **state)
 	commit_two(st, &p1, &p2);
 	assert_int_equal(store_meta_set(st, "applied", "2"), 0);
 	store_close(st);
+	/* Back to version 1 by hand: what migrations 2 and 3 added goes. */
 	raw_exec("DROP INDEX node_prefix_revision; DROP INDEX site_prefix_revision;"
+		 "DROP TABLE split_rule; ALTER TABLE node DROP COLUMN default_action;"
 		 "PRAGMA user_version = 1;");
 	assert_int_equal(raw_int("PRAGMA user_version"), 1);
 
 	st = open_ok();
 	assert_int_equal(store_schema_version(st), LATEST);
+	/* a version-1 database had no split rules: migration 3 starts them empty */
+	p2.nrules = 0;
+	p2.node.default_action = SPLIT_DROP;
 	assert_loads(st, &p2);
 	assert_int_equal(store_load_revision(st, 1, &got), 0);
 	assert_true(policy_equal(&got, &p1));
