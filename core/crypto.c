@@ -113,21 +113,25 @@ crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 		free(peers);
 		return ret;
 	}
-	for (size_t i = 0; i < p->nsites; i++) {
+	for (size_t i = 0; i < p->nsites && ret == 0; i++) {
 		const struct site *s = &p->sites[i];
+		struct prefix *allowed;
 		memcpy(peers[i].pubkey, s->pubkey, WG_KEY_LEN);
 		peers[i].has_endpoint = s->has_endpoint;
 		peers[i].endpoint = s->endpoint;
 		peers[i].keepalive = s->keepalive;
-		peers[i].allowed = s->prefixes;
-		peers[i].nallowed = s->nprefixes;
+		ret = policy_site_allowed(p, s, &allowed, &peers[i].nallowed);
+		peers[i].allowed = allowed;
 	}
 	conf.privkey = d->privkey;
 	conf.listen_port = p->node.listen_port;
 	conf.fwmark = MARK_WG;
 	conf.peers = peers;
 	conf.npeers = p->nsites;
-	ret = wg_set(d->wg, &conf);
+	if (ret == 0)
+		ret = wg_set(d->wg, &conf);
+	for (size_t i = 0; i < p->nsites; i++)
+		free((void *)peers[i].allowed);
 	free(peers);
 	return ret;
 }

@@ -444,6 +444,41 @@ policy_rule_find(const struct policy *p, uint16_t priority)
 	return NULL;
 }
 
+bool
+policy_prefix_is_site(const struct policy *p, const struct prefix *q)
+{
+	for (size_t i = 0; i < p->nsites; i++)
+		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
+			if (memcmp(&p->sites[i].prefixes[j], q, sizeof(*q)) == 0)
+				return true;
+	return false;
+}
+
+int
+policy_site_allowed(const struct policy *p, const struct site *s, struct prefix **out, size_t *n)
+{
+	struct prefix *a = calloc(s->nprefixes + p->nrules + 1, sizeof(*a));
+	size_t k = 0;
+
+	if (!a)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nprefixes; i++)
+		a[k++] = s->prefixes[i];
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct split_rule *r = &p->rules[i];
+		bool dup = false;
+		if (r->action != SPLIT_TUNNEL || strcmp(r->site, s->name) != 0)
+			continue;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = memcmp(&a[j], &r->dst, sizeof(r->dst)) == 0;
+		if (!dup)
+			a[k++] = r->dst;
+	}
+	*out = a;
+	*n = k;
+	return 0;
+}
+
 struct site *
 policy_site_find(const struct policy *p, const char *name)
 {

@@ -119,6 +119,17 @@ plan_red(const struct policy *p, struct plan *pl)
 	plan_unreachable(pl, TABLE_DIRECT);
 }
 
+/* Whether an earlier tunnel rule already routes the same destination. */
+static bool
+rule_dst_seen(const struct policy *p, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (p->rules[j].action == SPLIT_TUNNEL &&
+		    memcmp(&p->rules[j].dst, &p->rules[i].dst, sizeof(struct prefix)) == 0)
+			return true;
+	return false;
+}
+
 static void
 plan_crypto(const struct policy *p, struct plan *pl)
 {
@@ -130,6 +141,11 @@ plan_crypto(const struct policy *p, struct plan *pl)
 	for (size_t i = 0; i < p->nsites; i++)
 		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
 			plan_dev(pl, TABLE_SECURE, &p->sites[i].prefixes[j], IF_WG);
+	/* What a tunnel rule sends to a site (e.g. 0.0.0.0/0 to a hub) also enters wg0. */
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].action == SPLIT_TUNNEL && !policy_prefix_is_site(p, &p->rules[i].dst) &&
+		    !rule_dst_seen(p, i))
+			plan_dev(pl, TABLE_SECURE, &p->rules[i].dst, IF_WG);
 	/* IPv6 node prefixes wait for IPv6 next hops on the internal links. */
 	for (size_t i = 0; i < p->node.nprefixes; i++)
 		if (p->node.prefixes[i].family == AF_INET)
@@ -157,7 +173,7 @@ route_plan(const struct policy *p, enum domain d, struct route_want **routes, si
 	if ((unsigned)d >= DOMAIN_COUNT)
 		return -EINVAL;
 	/* Upper bounds: 3 routes per table (3 tables at most) plus one per prefix. */
-	pl.rcap = 9 + p->node.nprefixes;
+	pl.rcap = 9 + p->node.nprefixes + p->nrules;
 	for (size_t i = 0; i < p->nsites; i++)
 		pl.rcap += p->sites[i].nprefixes;
 	pl.ucap = 4;
