@@ -75,9 +75,11 @@ static const char *const migrations[] = {
      * announced in audit_rotating, a table that is written and emptied
      * inside rotation's own transaction, so no other connection sees it.
      * audit_anchor keeps, per rotation, the archived range and the hash the
-     * first kept record chains from.
+     * first kept record chains from. IF NOT EXISTS: a database whose
+     * user_version was lowered by hand (as test_store's v1 case does)
+     * re-runs this without losing its log.
      */
-    "CREATE TABLE audit ("
+    "CREATE TABLE IF NOT EXISTS audit ("
     " seq INTEGER PRIMARY KEY CHECK (seq > 0),"
     " time INTEGER NOT NULL,"
     " uid INTEGER NOT NULL,"
@@ -91,29 +93,29 @@ static const char *const migrations[] = {
     " outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'denied')),"
     " prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),"
     " hash BLOB NOT NULL CHECK (length(hash) = 32));"
-    "CREATE INDEX audit_time ON audit(time);"
-    "CREATE TABLE audit_anchor ("
+    "CREATE INDEX IF NOT EXISTS audit_time ON audit(time);"
+    "CREATE TABLE IF NOT EXISTS audit_anchor ("
     " last_seq INTEGER PRIMARY KEY CHECK (last_seq > 0),"
     " first_seq INTEGER NOT NULL CHECK (first_seq BETWEEN 1 AND last_seq),"
     " hash BLOB NOT NULL CHECK (length(hash) = 32),"
     " archive TEXT NOT NULL,"
     " time INTEGER NOT NULL);"
-    "CREATE TABLE audit_rotating (upto INTEGER NOT NULL);"
-    "CREATE TRIGGER audit_append_only BEFORE INSERT ON audit"
+    "CREATE TABLE IF NOT EXISTS audit_rotating (upto INTEGER NOT NULL);"
+    "CREATE TRIGGER IF NOT EXISTS audit_append_only BEFORE INSERT ON audit"
     " WHEN NEW.seq <> coalesce((SELECT max(seq) FROM audit),"
     "  (SELECT max(last_seq) FROM audit_anchor), 0) + 1"
     " BEGIN SELECT RAISE(ABORT, 'audit: records are appended in sequence'); END;"
-    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'audit: records are never changed'); END;"
-    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
     " WHEN OLD.seq > coalesce((SELECT max(upto) FROM audit_rotating), 0)"
     " BEGIN SELECT RAISE(ABORT, 'audit: records leave only by rotation'); END;"
-    "CREATE TRIGGER audit_anchor_insert BEFORE INSERT ON audit_anchor"
+    "CREATE TRIGGER IF NOT EXISTS audit_anchor_insert BEFORE INSERT ON audit_anchor"
     " WHEN NOT EXISTS (SELECT 1 FROM audit_rotating)"
     " BEGIN SELECT RAISE(ABORT, 'audit: anchors are written only by rotation'); END;"
-    "CREATE TRIGGER audit_anchor_no_update BEFORE UPDATE ON audit_anchor"
+    "CREATE TRIGGER IF NOT EXISTS audit_anchor_no_update BEFORE UPDATE ON audit_anchor"
     " BEGIN SELECT RAISE(ABORT, 'audit: anchors are never changed'); END;"
-    "CREATE TRIGGER audit_anchor_no_delete BEFORE DELETE ON audit_anchor"
+    "CREATE TRIGGER IF NOT EXISTS audit_anchor_no_delete BEFORE DELETE ON audit_anchor"
     " BEGIN SELECT RAISE(ABORT, 'audit: anchors are never removed'); END;"
     "PRAGMA user_version = 3;",
 };
