@@ -6,7 +6,9 @@
  *
  * Input: records of a 16-bit little-endian length and that many bytes, each
  * one netlink message. nlmsg_len is set to the record's length, as
- * mnl_cb_run() checks it against the datagram before any callback runs.
+ * mnl_cb_run() checks it against the datagram before any callback runs,
+ * and the copy is zero-padded to NLMSG_ALIGNTO: libmnl walks attributes up
+ * to MNL_ALIGN(nlmsg_len), padding a receive buffer always has.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,8 +35,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size - off;
 		if (len < sizeof(*nlh))
 			break;
-		/* An exact-size copy, aligned as a receive buffer is. */
-		if (!(nlh = malloc(len)))
+		/* A copy padded only to alignment, so that reads past it are caught. */
+		if (!(nlh = calloc(1, MNL_ALIGN(len))))
 			break;
 		memcpy(nlh, data + off, len);
 		nlh->nlmsg_len = (uint32_t)len;

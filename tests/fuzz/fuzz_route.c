@@ -4,10 +4,15 @@
  * rule parsers that read the kernel's dumps (route_msg_parse_route/rule).
  * The input is one netlink message; nlmsg_len is set to its size, as
  * mnl_cb_run() checks it against the datagram before any callback runs.
+ * The copy is padded with zeros to NLMSG_ALIGNTO: libmnl ends the attribute
+ * walk at MNL_ALIGN(nlmsg_len), so it may read the up to 3 bytes of padding,
+ * which a receive buffer (MNL_SOCKET_BUFFER_SIZE) always has.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libmnl/libmnl.h>
 
 #include "policy/route.h"
 
@@ -22,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < sizeof(*nlh) || size > UINT32_MAX)
 		return 0;
-	if (!(nlh = malloc(size)))
+	if (!(nlh = calloc(1, MNL_ALIGN(size))))
 		return 0;
 	memcpy(nlh, data, size);
 	nlh->nlmsg_len = (uint32_t)size;
