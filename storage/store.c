@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "core/log.h"
+#include "storage/store_int.h"
 
 struct store {
 	sqlite3 *db;
@@ -81,6 +82,57 @@ static const char *const migrations[] = {
     " port INTEGER NOT NULL CHECK (port BETWEEN 0 AND 65535),"
     " PRIMARY KEY (revision, priority));"
     "PRAGMA user_version = 3;",
+
+    /*
+     * 4: the audit log (storage/audit.c). Append-only in SQL as well as by
+     * its hash chain: a record is inserted only as the next seq and never
+     * updated; a delete is allowed only for the seqs an audit_rotate()
+     * announced in audit_rotating, a table that is written and emptied
+     * inside rotation's own transaction, so no other connection sees it.
+     * audit_anchor keeps, per rotation, the archived range and the hash the
+     * first kept record chains from. IF NOT EXISTS: a database whose
+     * user_version was lowered by hand (as test_store's v1 case does)
+     * re-runs this without losing its log.
+     */
+    "CREATE TABLE IF NOT EXISTS audit ("
+    " seq INTEGER PRIMARY KEY CHECK (seq > 0),"
+    " time INTEGER NOT NULL,"
+    " uid INTEGER NOT NULL,"
+    " user TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'daemon')),"
+    " domain TEXT NOT NULL CHECK (domain IN ('red', 'crypto', 'black')),"
+    " kind TEXT NOT NULL,"
+    " command TEXT NOT NULL,"
+    " revision INTEGER NOT NULL CHECK (revision >= 0),"
+    " summary TEXT NOT NULL,"
+    " outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'denied')),"
+    " prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),"
+    " hash BLOB NOT NULL CHECK (length(hash) = 32));"
+    "CREATE INDEX IF NOT EXISTS audit_time ON audit(time);"
+    "CREATE TABLE IF NOT EXISTS audit_anchor ("
+    " last_seq INTEGER PRIMARY KEY CHECK (last_seq > 0),"
+    " first_seq INTEGER NOT NULL CHECK (first_seq BETWEEN 1 AND last_seq),"
+    " hash BLOB NOT NULL CHECK (length(hash) = 32),"
+    " archive TEXT NOT NULL,"
+    " time INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS audit_rotating (upto INTEGER NOT NULL);"
+    "CREATE TRIGGER IF NOT EXISTS audit_append_only BEFORE INSERT ON audit"
+    " WHEN NEW.seq <> coalesce((SELECT max(seq) FROM audit),"
+    "  (SELECT max(last_seq) FROM audit_anchor), 0) + 1"
+    " BEGIN SELECT RAISE(ABORT, 'audit: records are appended in sequence'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'audit: records are never changed'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
+    " WHEN OLD.seq > coalesce((SELECT max(upto) FROM audit_rotating), 0)"
+    " BEGIN SELECT RAISE(ABORT, 'audit: records leave only by rotation'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_anchor_insert BEFORE INSERT ON audit_anchor"
+    " WHEN NOT EXISTS (SELECT 1 FROM audit_rotating)"
+    " BEGIN SELECT RAISE(ABORT, 'audit: anchors are written only by rotation'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_anchor_no_update BEFORE UPDATE ON audit_anchor"
+    " BEGIN SELECT RAISE(ABORT, 'audit: anchors are never changed'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_anchor_no_delete BEFORE DELETE ON audit_anchor"
+    " BEGIN SELECT RAISE(ABORT, 'audit: anchors are never removed'); END;"
+    "PRAGMA user_version = 4;",
 };
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -1054,4 +1106,10 @@ store_meta_set(struct store *st, const char *key, const char *val)
 		err = step_done(st->db, s, __func__, "set meta");
 	finalize(s);
 	return err;
+}
+
+sqlite3 *
+store_db(struct store *st)
+{
+	return st ? st->db : NULL;
 }
