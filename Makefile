@@ -7,7 +7,8 @@ O ?= build
 SAN ?=
 DEBPKGS = build-essential pkg-config libev-dev libnftnl-dev libmnl-dev libsodium-dev \
 	libsqlite3-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
-	iperf3 tcpdump iputils-ping udhcpc isc-dhcp-client socat python3 procps jq
+	iperf3 tcpdump iputils-ping udhcpc isc-dhcp-client socat python3 procps jq \
+	clang libclang-rt-14-dev
 
 CFLAGS_BASE = -std=gnu11 -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Werror \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -I.
@@ -76,13 +77,16 @@ bench: deps all $(O)/tests/wggo_tune
 	tests/bench/run $(O)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance -I. core policy wg storage cli
+
+# make fuzz: every libFuzzer harness for FUZZ_SECONDS (default 60) each.
+include tests/fuzz/fuzz.mk
 
 .PHONY: all unit deps check demo bench clean format lint
 .SECONDARY:
