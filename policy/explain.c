@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * policy/explain.c — the path of one packet under a policy, computed in the
+ * order the compiled nftables chain and WireGuard's allowed-ips decide it.
+ */
+#include "policy/explain.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const path_names[] = {"local", "tunnel", "direct", "drop"};
+
+const char *
+path_name(enum path p)
+{
+	return (unsigned)p <= PATH_DROP ? path_names[p] : "?";
+}
+
+static int
+addr_parse(const char *s, uint8_t *family, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (inet_pton(AF_INET, s, out) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, s, out) == 1)
+		*family = AF_INET6;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int
+explain_parse(int argc, char **argv, struct explain_pkt *out, struct errbuf *eb)
+{
+	struct explain_pkt k = {0};
+	uint8_t fam2;
+	char *end;
+	long port;
+
+	if (argc < 2 || argc > 4) {
+		errbuf_add(eb, "explain: SRC DST [tcp|udp|icmp [PORT]]");
+		return -EINVAL;
+	}
+	if (addr_parse(argv[0], &k.family, k.src) < 0 || addr_parse(argv[1], &fam2, k.dst) < 0) {
+		errbuf_add(eb, "explain: '%s' / '%s': SRC and DST must be IP addresses", argv[0],
+			   argv[1]);
+		return -EINVAL;
+	}
+	if (fam2 != k.family) {
+		errbuf_add(eb, "explain: SRC and DST: one is IPv4, the other IPv6");
+		return -EINVAL;
+	}
+	if (argc > 2 && proto_parse(argv[2], &k.proto) < 0) {
+		errbuf_add(eb, "explain: protocol %s: must be tcp, udp or icmp", argv[2]);
+		return -EINVAL;
+	}
+	if (argc > 3) {
+		port = strtol(argv[3], &end, 10);
+		if (*end || end == argv[3] || port < 1 || port > 65535 || k.proto == IPPROTO_ICMP) {
+			errbuf_add(eb, "explain: port %s: 1-65535, with tcp or udp", argv[3]);
+			return -EINVAL;
+		}
+		k.port = (uint16_t)port;
+	}
+	*out = k;
+	return 0;
+}
+
+static bool
+in_prefixes(const struct prefix *pr, size_t n, const struct explain_pkt *k)
+{
+	for (size_t i = 0; i < n; i++)
+		if (prefix_contains(&pr[i], k->family, k->dst))
+			return true;
+	return false;
+}
+
+static bool
+is_remote(const struct policy *p, const struct explain_pkt *k)
+{
+	for (size_t i = 0; i < p->nsites; i++)
+		if (in_prefixes(p->sites[i].prefixes, p->sites[i].nprefixes, k))
+			return true;
+	return false;
+}
+
+/* A rule with no protocol matches any packet; one with a port needs that port. */
+static bool
+rule_matches(const struct split_rule *r, const struct explain_pkt *k)
+{
+	if (r->has_dst && !prefix_contains(&r->dst, k->family, k->dst))
+		return false;
+	if (r->has_src && !prefix_contains(&r->src, k->family, k->src))
+		return false;
+	if (r->proto && r->proto != k->proto)
+		return false;
+	return !r->port || r->port == k->port;
+}
+
+/* The peer WireGuard would pick in crypto: the most specific allowed-ip. */
+static void
+pick_peer(const struct policy *p, const struct explain_pkt *k, struct explanation *e)
+{
+	int best = -1;
+
+	snprintf(e->site, sizeof(e->site), "(none: crypto drops it)");
+	for (size_t i = 0; i < p->nsites; i++) {
+		struct prefix *a;
+		size_t n;
+		if (policy_site_allowed(p, &p->sites[i], &a, &n) < 0)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			if (prefix_contains(&a[j], k->family, k->dst) && a[j].len > best) {
+				best = a[j].len;
+				snprintf(e->site, sizeof(e->site), "%s", p->sites[i].name);
+			}
+		}
+		free(a);
+	}
+}
+
+static void
+decide(struct explanation *e, enum path path, uint16_t rule, const char *why)
+{
+	e->path = path;
+	e->rule = rule;
+	snprintf(e->why, sizeof(e->why), "%s", why);
+}
+
+void
+policy_explain(const struct policy *p, const struct explain_pkt *k, struct explanation *out)
+{
+	struct explanation e = {0};
+	char why[160];
+
+	if (in_prefixes(p->node.prefixes, p->node.nprefixes, k)) {
+		decide(&e, PATH_LOCAL, 0, "this site's own prefix: stays on the LAN side");
+		*out = e;
+		return;
+	}
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct split_rule *r = &p->rules[i];
+		if (!rule_matches(r, k))
+			continue;
+		if (r->action == SPLIT_DIRECT && (is_remote(p, k) || p->node.mode != MODE_SMALL))
+			continue; /* never direct to a secure destination; large nodes have no direct path */
+		snprintf(why, sizeof(why), "split rule %u", r->priority);
+		decide(&e, r->action == SPLIT_TUNNEL ? PATH_TUNNEL
+			   : r->action == SPLIT_DIRECT ? PATH_DIRECT : PATH_DROP,
+		       r->priority, why);
+		break;
+	}
+	if (!e.rule && is_remote(p, k))
+		decide(&e, PATH_TUNNEL, 0, "another site's secure prefix");
+	else if (!e.rule && p->node.mode == MODE_SMALL && p->node.default_action == SPLIT_DIRECT)
+		decide(&e, PATH_DIRECT, 0, "the node's default (direct)");
+	else if (!e.rule)
+		decide(&e, PATH_DROP, 0, p->node.mode == MODE_SMALL ? "the node's default (drop)"
+								    : "large node: only secure traffic");
+	if (e.path == PATH_TUNNEL)
+		pick_peer(p, k, &e);
+	*out = e;
+}
+
+void
+explanation_json(const struct explanation *e, struct buf *out)
+{
+	buf_printf(out, "{\"path\":\"%s\",\"site\":", path_name(e->path));
+	if (e->path == PATH_TUNNEL)
+		buf_json_str(out, e->site);
+	else
+		buf_puts(out, "null");
+	buf_puts(out, ",\"rule\":");
+	if (e->rule)
+		buf_printf(out, "%u", e->rule);
+	else
+		buf_puts(out, "null");
+	buf_puts(out, ",\"why\":");
+	buf_json_str(out, e->why);
+	buf_puts(out, "}\n");
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * policy/explain.h — which path a packet from the LAN takes under a policy,
+ * and which rule decided: the same order red's prerouting chain evaluates
+ * (own prefixes, split rules by priority, other sites, the default), and
+ * crypto's choice of peer (the most specific allowed-ip).
+ */
+#ifndef UMBRAL_EXPLAIN_H
+#define UMBRAL_EXPLAIN_H
+
+#include "core/buf.h"
+#include "policy/policy.h"
+
+enum path { PATH_LOCAL, PATH_TUNNEL, PATH_DIRECT, PATH_DROP };
+
+struct explain_pkt {
+	uint8_t family;
+	uint8_t src[16], dst[16];
+	uint8_t proto; /* 0 any, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP */
+	uint16_t port;
+};
+
+struct explanation {
+	enum path path;
+	char site[POLICY_NAME_MAX + 1]; /* tunnel: the peer that carries it */
+	uint16_t rule; /* the split rule that decided; 0 for none */
+	char why[160];
+};
+
+/* Parses "SRC DST [tcp|udp|icmp [PORT]]" words. Errors go to eb; -EINVAL. */
+int explain_parse(int argc, char **argv, struct explain_pkt *out, struct errbuf *eb);
+void policy_explain(const struct policy *p, const struct explain_pkt *pkt, struct explanation *out);
+const char *path_name(enum path p);
+void explanation_json(const struct explanation *e, struct buf *out);
+
+#endif
