@@ -20,6 +20,7 @@
 #include <sqlite3.h>
 
 #include "core/log.h"
+#include "storage/store_int.h"
 
 struct store {
 	sqlite3 *db;
@@ -66,6 +67,16 @@ static const char *const migrations[] = {
     "CREATE INDEX node_prefix_revision ON node_prefix(revision);"
     "CREATE INDEX site_prefix_revision ON site_prefix(revision, site);"
     "PRAGMA user_version = 2;",
+
+    /* 3: DHCP leases (red, small node): one row per address, not per revision. */
+    "CREATE TABLE lease ("
+    " ip TEXT PRIMARY KEY,"
+    " client_key BLOB NOT NULL,"
+    " mac TEXT NOT NULL,"
+    " hostname TEXT NOT NULL DEFAULT '',"
+    " expiry INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('offered', 'bound', 'released', 'declined')));"
+    "PRAGMA user_version = 3;",
 };
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -350,6 +361,12 @@ store_close(struct store *st)
 	if (rc != SQLITE_OK)
 		log_warnx("%s: %s", __func__, sqlite3_errstr(rc));
 	free(st);
+}
+
+sqlite3 *
+store_db(struct store *st)
+{
+	return st ? st->db : NULL;
 }
 
 int
