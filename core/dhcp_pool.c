@@ -608,6 +608,7 @@ mark_declined(struct ctx *c, struct slot *s)
 	memset(s->l.key, 0, sizeof(s->l.key));
 	s->l.key_len = 0;
 	s->l.hostname[0] = 0;
+	memset(s->l.mac, 0, sizeof(s->l.mac));
 	s->l.state = DHCP_LEASE_DECLINED;
 	s->l.expiry = c->now + DHCP_DECLINE_HOLD;
 	s->ever_used = true;
