@@ -196,7 +196,8 @@ row_to_lease(sqlite3_stmt *s, struct dhcp_lease *l)
 		log_warnx("lease_load: lease %s: row does not parse", ip ? ip : "(null)");
 		return -EIO;
 	}
-	memcpy(l->key, key, (size_t)klen);
+	if (klen > 0)
+		memcpy(l->key, key, (size_t)klen);
 	l->key_len = (uint8_t)klen;
 	snprintf(l->hostname, sizeof(l->hostname), "%s", host);
 	l->expiry = sqlite3_column_int64(s, 4);
