@@ -133,6 +133,16 @@ static const char *const migrations[] = {
     "CREATE TRIGGER IF NOT EXISTS audit_anchor_no_delete BEFORE DELETE ON audit_anchor"
     " BEGIN SELECT RAISE(ABORT, 'audit: anchors are never removed'); END;"
     "PRAGMA user_version = 4;",
+
+    /* 5: DHCP leases (red, small node): one row per address, not per revision. */
+    "CREATE TABLE IF NOT EXISTS lease ("
+    " ip TEXT PRIMARY KEY,"
+    " client_key BLOB NOT NULL,"
+    " mac TEXT NOT NULL,"
+    " hostname TEXT NOT NULL DEFAULT '',"
+    " expiry INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('offered', 'bound', 'released', 'declined')));"
+    "PRAGMA user_version = 5;",
 };
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -417,6 +427,12 @@ store_close(struct store *st)
 	if (rc != SQLITE_OK)
 		log_warnx("%s: %s", __func__, sqlite3_errstr(rc));
 	free(st);
+}
+
+sqlite3 *
+store_db(struct store *st)
+{
+	return st ? st->db : NULL;
 }
 
 int
@@ -1106,10 +1122,4 @@ store_meta_set(struct store *st, const char *key, const char *val)
 		err = step_done(st->db, s, __func__, "set meta");
 	finalize(s);
 	return err;
-}
-
-sqlite3 *
-store_db(struct store *st)
-{
-	return st ? st->db : NULL;
 }

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * storage/store_int.h — for the other files of storage/ only: the SQLite
- * handle behind a struct store, so that each can keep its own tables there.
+ * storage/store_int.h — for the other files of storage/ only (audit log,
+ * DHCP leases): the SQLite handle behind a struct store, so that each can
+ * keep its own tables in the same database.
  */
 #ifndef UMBRAL_STORE_INT_H
 #define UMBRAL_STORE_INT_H
 
 #include <sqlite3.h>
 
-#include "storage/store.h"
+struct store;
 
+/* Borrowed: valid until store_close(st). */
 sqlite3 *store_db(struct store *st);
 
 #endif
