@@ -677,8 +677,10 @@ prefixes_diff(const struct prefix *a, size_t na, const struct prefix *b, size_t 
 static const char *
 endpoint_text(const struct site *s, char *buf, size_t len)
 {
-	if (!s->has_endpoint)
-		return "none (roaming)";
+	if (!s->has_endpoint) {
+		snprintf(buf, len, "none (roaming)");
+		return buf;
+	}
 	return endpoint_format(&s->endpoint, buf, len);
 }
 
