@@ -429,14 +429,17 @@ parse_body(struct parser *ps, const char *text, size_t len)
 	return 0;
 }
 
+/* Whole-file rules, checked once the lines are read; signed counts the signature line. */
 static void
-parse_finish(struct parser *ps)
+parse_finish(struct parser *ps, bool signed_)
 {
 	if (ps->lineno == 0) {
 		ps->lineno = 1;
-		perr(ps, "empty: a roster begins with '%s'", ROSTER_MAGIC);
+		perr(ps, "%s: a roster begins with '%s'", signed_ ? "not a roster" : "empty",
+		     ROSTER_MAGIC);
 		return;
 	}
+	ps->lineno += signed_;
 	if (ps->eb->count > ps->count0)
 		return; /* the missing parts are likely consequences of errors already listed */
 	if (!ps->network_line)
@@ -467,10 +470,8 @@ roster_parse(const char *text, size_t len, struct roster *out, struct errbuf *eb
 	if (!ps.line)
 		return -ENOMEM;
 	ret = parse_body(&ps, text, body);
-	if (ret == 0 && sret == 0)
-		ps.lineno++; /* the signature line */
 	if (ret == 0)
-		parse_finish(&ps);
+		parse_finish(&ps, sret == 0);
 	free(ps.line);
 	free(ps.node_line);
 	if (ret == 0 && eb->count > ps.count0)
