@@ -19,8 +19,8 @@
 #define SEP " \t"
 #define SIG_KEYWORD "signature"
 #define SIG_B64_LEN 88 /* 64 bytes, padded base64 */
-#define ERRORS_MAX 50 /* past this a file is not a roster with typos: stop */
-#define QUOTE_MAX 64 /* longest value quoted back in a message */
+#define ERRORS_MAX 50  /* past this a file is not a roster with typos: stop */
+#define QUOTE_MAX 64   /* longest value quoted back in a message */
 
 struct parser {
 	struct roster r;
@@ -32,8 +32,7 @@ struct parser {
 	char *line; /* NUL-terminated copy of the current line, ROSTER_LINE_MAX + 1 */
 };
 
-static void __attribute__((format(printf, 2, 3)))
-perr(struct parser *ps, const char *fmt, ...)
+static void __attribute__((format(printf, 2, 3))) perr(struct parser *ps, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -156,8 +155,8 @@ parse_serial(struct parser *ps, const char *v)
 	ps->r.serial = n;
 	return 0;
 bad:
-	perr(ps, "serial '%.*s': must be a number 1-%" PRIu64 " without leading zeros",
-	     QUOTE_MAX, v, UINT64_MAX);
+	perr(ps, "serial '%.*s': must be a number 1-%" PRIu64 " without leading zeros", QUOTE_MAX,
+	     v, UINT64_MAX);
 	return -EINVAL;
 }
 
@@ -227,8 +226,10 @@ node_option(struct parser *ps, struct site *s, const char *opt, const char *v, u
 	snprintf(what, sizeof(what), "line %u: node %s: %s ", ps->lineno, s->name, opt);
 	if (strcmp(opt, "prefix") == 0)
 		return prefix_add(ps, s, v, what);
-	unsigned bit = strcmp(opt, "key") == 0 ? 1 : strcmp(opt, "endpoint") == 0 ? 2
-						    : strcmp(opt, "keepalive") == 0 ? 4 : 0;
+	unsigned bit = strcmp(opt, "key") == 0	       ? 1
+		       : strcmp(opt, "endpoint") == 0  ? 2
+		       : strcmp(opt, "keepalive") == 0 ? 4
+						       : 0;
 	if (bit == 0) {
 		perr(ps, "node %s: unknown option '%.*s' (key, endpoint, keepalive, prefix)",
 		     s->name, QUOTE_MAX, opt);
@@ -401,7 +402,8 @@ parse_line(struct parser *ps, const char *l, size_t n)
 	else if (strcmp(kw, SIG_KEYWORD) == 0)
 		perr(ps, "signature: only the last line may be the signature");
 	else
-		perr(ps, "unknown keyword '%.*s' (network, serial, node, signature)", QUOTE_MAX, kw);
+		perr(ps, "unknown keyword '%.*s' (network, serial, node, signature)", QUOTE_MAX,
+		     kw);
 	return 0;
 }
 
@@ -513,15 +515,18 @@ roster_verify(const char *text, size_t len, const uint8_t authority_pub[ROSTER_P
 	}
 	ret = len > 0 ? signature_split(text, len, &body, sig, eb) : -ENOENT;
 	if (ret == -ENOENT) {
-		errbuf_add(eb, "line %u: signature: missing (the last line must be 'signature "
-			       "BASE64')", len > 0 ? line_of(text, last_line_start(text, len)) : 1);
+		errbuf_add(eb,
+			   "line %u: signature: missing (the last line must be 'signature "
+			   "BASE64')",
+			   len > 0 ? line_of(text, last_line_start(text, len)) : 1);
 		return -EBADMSG;
 	}
 	if (ret < 0)
 		return -EBADMSG;
 	if (crypto_sign_verify_detached(sig, (const unsigned char *)text, body, authority_pub)) {
-		errbuf_add(eb, "line %u: signature: does not verify with the network authority's "
-			       "key (signed by another authority, or changed after signing)",
+		errbuf_add(eb,
+			   "line %u: signature: does not verify with the network authority's "
+			   "key (signed by another authority, or changed after signing)",
 			   line_of(text, body));
 		return -EBADMSG;
 	}
@@ -654,8 +659,7 @@ prefix_in(const struct prefix *p, const struct prefix *list, size_t n)
 
 /* " +a +b -c" for the prefixes only in b (+) and only in a (-); false when equal. */
 static bool
-prefixes_diff(const struct prefix *a, size_t na, const struct prefix *b, size_t nb,
-	      struct buf *out)
+prefixes_diff(const struct prefix *a, size_t na, const struct prefix *b, size_t nb, struct buf *out)
 {
 	char s[64];
 	bool any = false;
@@ -769,8 +773,10 @@ roster_check_serial(uint64_t current, uint64_t next, struct errbuf *eb)
 {
 	if (next > current)
 		return 0;
-	errbuf_add(eb, "serial %" PRIu64 ": not newer than the current roster's serial %" PRIu64
-		       " (rollback refused)", next, current);
+	errbuf_add(eb,
+		   "serial %" PRIu64 ": not newer than the current roster's serial %" PRIu64
+		   " (rollback refused)",
+		   next, current);
 	return -ESTALE;
 }
 
@@ -792,8 +798,8 @@ import_rules(const struct roster *r, const char *self_name, const uint8_t *self_
 	if (self && self_pub && sodium_memcmp(self->pubkey, self_pub, WG_KEY_LEN) != 0) {
 		key_to_base64(a, self->pubkey);
 		key_to_base64(b, self_pub);
-		errbuf_add(eb, "node %s: key %s in the roster is not this node's key %s", self->name,
-			   a, b);
+		errbuf_add(eb, "node %s: key %s in the roster is not this node's key %s",
+			   self->name, a, b);
 		return -EINVAL;
 	}
 	return 0;

@@ -20,17 +20,17 @@
 #include "policy/policy.h"
 
 #define ROSTER_MAGIC "umbral-roster 1"
-#define ROSTER_NODE_MAX POLICY_SITE_MAX /* 1024 */
+#define ROSTER_NODE_MAX POLICY_SITE_MAX	    /* 1024 */
 #define ROSTER_PREFIX_MAX POLICY_PREFIX_MAX /* 256 per node */
-#define ROSTER_LINE_MAX 16384 /* bytes, newline excluded: 256 IPv6 prefixes fit */
-#define ROSTER_TEXT_MAX (16u << 20) /* bytes: the largest roster accepted */
-#define ROSTER_PK_LEN 32 /* crypto_sign_PUBLICKEYBYTES */
-#define ROSTER_SK_LEN 64 /* crypto_sign_SECRETKEYBYTES */
-#define ROSTER_SIG_LEN 64 /* crypto_sign_BYTES */
+#define ROSTER_LINE_MAX 16384		    /* bytes, newline excluded: 256 IPv6 prefixes fit */
+#define ROSTER_TEXT_MAX (16u << 20)	    /* bytes: the largest roster accepted */
+#define ROSTER_PK_LEN 32		    /* crypto_sign_PUBLICKEYBYTES */
+#define ROSTER_SK_LEN 64		    /* crypto_sign_SECRETKEYBYTES */
+#define ROSTER_SIG_LEN 64		    /* crypto_sign_BYTES */
 
 struct roster {
 	char network[POLICY_NAME_MAX + 1];
-	uint64_t serial; /* >= 1 */
+	uint64_t serial;    /* >= 1 */
 	struct site *nodes; /* in file order; each has at least one prefix */
 	size_t nnodes;
 	bool has_signature; /* a well-formed signature line ends the text (not verified) */
@@ -39,7 +39,7 @@ struct roster {
 /* What a node keeps of the last roster it accepted; zeroed before the first. */
 struct roster_state {
 	char network[POLICY_NAME_MAX + 1]; /* "" before the first import */
-	uint64_t serial; /* 0 before the first import */
+	uint64_t serial;		   /* 0 before the first import */
 };
 
 /*

@@ -125,8 +125,7 @@ header_check(const uint8_t file[KEYSTORE_FILE_LEN])
 
 /* Opens file with secret into priv_out (caller's sodium memory), only on success. */
 static int
-unseal(const uint8_t file[KEYSTORE_FILE_LEN], const uint8_t *secret, size_t len,
-       uint8_t *priv_out)
+unseal(const uint8_t file[KEYSTORE_FILE_LEN], const uint8_t *secret, size_t len, uint8_t *priv_out)
 {
 	uint8_t *key, *plain;
 	int ret;

@@ -58,8 +58,7 @@ int keystore_create(const char *path, const uint8_t *secret, size_t secret_len,
  * others may access it; -EACCES when the secret is wrong (or the file was
  * forged). On error priv_out is untouched and nothing else happens.
  */
-int keystore_unlock(const char *path, const uint8_t *secret, size_t secret_len,
-		    uint8_t *priv_out);
+int keystore_unlock(const char *path, const uint8_t *secret, size_t secret_len, uint8_t *priv_out);
 
 /*
  * Changes the unlock secret: the key is opened with old_secret and sealed

@@ -35,7 +35,7 @@ struct fixture {
 	char dir[64];
 	char path[128];
 	uint8_t *priv; /* sodium_malloc */
-	uint8_t *out; /* sodium_malloc */
+	uint8_t *out;  /* sodium_malloc */
 };
 
 static int
@@ -319,13 +319,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wrong_secret, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rekey, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replace_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_secret_file, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wrong_secret, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_modes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rekey, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replace_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_secret_file, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

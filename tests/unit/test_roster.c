@@ -121,8 +121,10 @@ test_sign_verify(void **state)
 	roster_free(&r);
 	/* A text without its final newline gets one, and the result still verifies. */
 	buf_reset(&s);
-	sign_text(&a, "umbral-roster 1\nnetwork n\nserial 1\nnode a key "
-		      "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw= prefix 10.0.0.0/8", &s);
+	sign_text(&a,
+		  "umbral-roster 1\nnetwork n\nserial 1\nnode a key "
+		  "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw= prefix 10.0.0.0/8",
+		  &s);
 	assert_int_equal(verify(&a, s.data, s.len, &eb), 0);
 	buf_free(&s);
 	buf_free(&t);
@@ -232,7 +234,8 @@ test_missing_or_garbled_signature(void **state)
 	expect_bad_signature(&a, buf_str(&g), "line 6: signature: missing");
 	buf_reset(&g);
 	buf_append(&g, s.data, s.len - 1);
-	expect_bad_signature(&a, buf_str(&g), "line 5: signature: the line must end with a newline");
+	expect_bad_signature(&a, buf_str(&g),
+			     "line 5: signature: the line must end with a newline");
 	buf_reset(&g);
 	buf_append(&g, s.data, s.len);
 	memset(g.data + t.len + 10, '!', 4);
@@ -283,8 +286,7 @@ test_parse_errors(void **state)
 	expect_parse_error(HEAD "node s1 key " KA " prefix 10.1.0.0/16\n"
 				"node s2 key " KA " prefix 10.2.0.0/16\n",
 			   "line 5: node s2: key: already used by node s1 (line 4)");
-	expect_parse_error(HEAD "# comment\n\nbanana 3\n",
-			   "line 6: unknown keyword 'banana'");
+	expect_parse_error(HEAD "# comment\n\nbanana 3\n", "line 6: unknown keyword 'banana'");
 	expect_parse_error("umbral-roster 1\nnetwork lab\nserial forty-two\n",
 			   "line 3: serial 'forty-two': must be a number");
 	expect_parse_error("umbral-roster 1\nnetwork lab\nserial 18446744073709551616\n",
@@ -308,11 +310,11 @@ test_parse_errors(void **state)
 			   "line 4: carriage return at column 76");
 	expect_parse_error(HEAD "network \x1b[31mred\n",
 			   "line 4: byte 0x1b at column 9: only printable ASCII");
-	expect_parse_error("umbral-roster 2\nnetwork lab\n",
-			   "line 1: version '2': not supported");
+	expect_parse_error("umbral-roster 2\nnetwork lab\n", "line 1: version '2': not supported");
 	expect_parse_error("hello\n", "line 1: not a roster");
 	expect_parse_error("", "line 1: empty");
-	expect_parse_error("signature " "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	expect_parse_error("signature "
+			   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 			   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n",
 			   "line 1: not a roster");
 	expect_parse_error("umbral-roster 1\nnetwork lab\n", "line 2: end of roster: no 'serial'");
@@ -396,7 +398,8 @@ test_to_policy(void **state)
 	cur.node.mtu = 1380;
 	cur.revision = 17;
 	parse_ok(HEAD "node s1 key " KA " prefix 10.1.0.0/16 prefix fd00:0:1::/48\n"
-		      "node s2 key " KB " endpoint 198.18.2.2:51820 keepalive 25 prefix 10.2.0.0/16\n",
+		      "node s2 key " KB
+		      " endpoint 198.18.2.2:51820 keepalive 25 prefix 10.2.0.0/16\n",
 		 &r);
 	assert_int_equal(roster_to_policy(&r, "s1", &cur, &next, &eb), 0);
 	assert_string_equal(next.node.name, "s1");
@@ -423,7 +426,8 @@ test_to_policy(void **state)
 		      "node s2 key " KB " prefix 10.1.128.0/17\n",
 		 &r);
 	assert_int_equal(roster_to_policy(&r, "s1", &cur, &next, &eb), -EINVAL);
-	assert_non_null(strstr(eb.text, "site s2: prefix 10.1.128.0/17 overlaps 10.1.0.0/16 of node"));
+	assert_non_null(
+	    strstr(eb.text, "site s2: prefix 10.1.128.0/17 overlaps 10.1.0.0/16 of node"));
 	assert_int_equal(next.revision, -99);
 	roster_free(&r);
 	policy_free(&cur);
@@ -458,17 +462,19 @@ test_diff(void **state)
 	char ln[256];
 
 	(void)state;
-	policy_from(HEAD "node s1 key " KA " prefix 10.1.0.0/16\n"
-			 "node s2 key " KB " endpoint 198.18.2.2:51820 prefix 10.2.0.0/16\n"
-			 "node s3 key KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKA= prefix 10.3.0.0/16\n"
-			 "node s4 key BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA= prefix 10.4.0.0/16\n",
+	policy_from(HEAD
+		    "node s1 key " KA " prefix 10.1.0.0/16\n"
+		    "node s2 key " KB " endpoint 198.18.2.2:51820 prefix 10.2.0.0/16\n"
+		    "node s3 key KKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKKA= prefix 10.3.0.0/16\n"
+		    "node s4 key BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA= prefix 10.4.0.0/16\n",
 		    &a);
-	policy_from(HEAD "node s1 key " KA " prefix 10.1.0.0/16 prefix fd00:0:1::/48\n"
-			 "node s2 key CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCA= prefix 10.2.0.0/16\n"
-			 "node s4 key BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA= keepalive 25 "
-			 "prefix 10.44.0.0/16\n"
-			 "node s5 key DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDA= endpoint "
-			 "[2001:db8:5::2]:51820 prefix 10.5.0.0/16\n",
+	policy_from(HEAD
+		    "node s1 key " KA " prefix 10.1.0.0/16 prefix fd00:0:1::/48\n"
+		    "node s2 key CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCA= prefix 10.2.0.0/16\n"
+		    "node s4 key BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBA= keepalive 25 "
+		    "prefix 10.44.0.0/16\n"
+		    "node s5 key DDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDDA= endpoint "
+		    "[2001:db8:5::2]:51820 prefix 10.5.0.0/16\n",
 		    &b);
 	buf_init(&d);
 	roster_diff(&a, &b, &d);
@@ -545,8 +551,10 @@ test_import_rollback(void **state)
 		assert_int_equal(import(&a, buf_str(&s), NULL, &st, &o, &eb), -ESTALE);
 		assert_true(untouched(&o));
 		char want[128];
-		snprintf(want, sizeof(want), "serial %llu: not newer than the current roster's "
-					     "serial 42 (rollback refused)", (unsigned long long)serial);
+		snprintf(want, sizeof(want),
+			 "serial %llu: not newer than the current roster's "
+			 "serial 42 (rollback refused)",
+			 (unsigned long long)serial);
 		expect_in(eb.text, want);
 	}
 	buf_free(&s);
@@ -660,17 +668,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sign_verify),
-		cmocka_unit_test(test_tamper_every_byte),
-		cmocka_unit_test(test_wrong_authority),
-		cmocka_unit_test(test_missing_or_garbled_signature),
-		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_parse_limits),
-		cmocka_unit_test(test_to_policy),
-		cmocka_unit_test(test_diff),
-		cmocka_unit_test(test_import_rollback),
-		cmocka_unit_test(test_import_rules),
-		cmocka_unit_test(test_scale),
+	    cmocka_unit_test(test_sign_verify),
+	    cmocka_unit_test(test_tamper_every_byte),
+	    cmocka_unit_test(test_wrong_authority),
+	    cmocka_unit_test(test_missing_or_garbled_signature),
+	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_parse_limits),
+	    cmocka_unit_test(test_to_policy),
+	    cmocka_unit_test(test_diff),
+	    cmocka_unit_test(test_import_rollback),
+	    cmocka_unit_test(test_import_rules),
+	    cmocka_unit_test(test_scale),
 	};
 
 	if (sodium_init() < 0)
