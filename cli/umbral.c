@@ -96,14 +96,14 @@ ask_one(struct node_ctx *n, enum domain d, int argc, char **argv)
 }
 
 static int
-run_site_add(struct node_ctx *n, const struct command *c, int argc, char **argv)
+run_add(struct node_ctx *n, const struct command *c, int argc, char **argv)
 {
 	(void)c;
 	return node_change(n, argc, argv, false, comment);
 }
 
 static int
-run_site_del(struct node_ctx *n, const struct command *c, int argc, char **argv)
+run_remove(struct node_ctx *n, const struct command *c, int argc, char **argv)
 {
 	(void)c;
 	if (argc != 3)
@@ -123,6 +123,24 @@ run_site_list(struct node_ctx *n, const struct command *c, int argc, char **argv
 {
 	(void)c;
 	if (argc != 2)
+		return EXIT_USAGE;
+	return ask_one(n, DOMAIN_RED, argc, argv);
+}
+
+static int
+run_split_list(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	if (argc != 2)
+		return EXIT_USAGE;
+	return ask_one(n, DOMAIN_RED, argc, argv);
+}
+
+static int
+run_explain(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	if (argc < 3 || argc > 5)
 		return EXIT_USAGE;
 	return ask_one(n, DOMAIN_RED, argc, argv);
 }
@@ -178,18 +196,41 @@ static const struct command commands[] = {
 	 "--endpoint for a roaming site that calls in), and the secure prefixes behind it.\n"
 	 "Applied as one revision to crypto, then red, then black. A bad value is named\n"
 	 "and nothing changes (exit 2).\n",
-	 run_site_add},
+	 run_add},
 	{"site del", "site del NAME",
 	 "Removes a site: black first, then red, then crypto, so its prefixes stop being\n"
 	 "routed before its tunnel goes.\n",
-	 run_site_del},
+	 run_remove},
 	{"site list", "site list [--json]", "Lists the sites of the current revision.\n",
 	 run_site_list},
-	{"node set", "node set [--mode small|large] [--listen-port PORT] [--mtu MTU]\n"
-		     "         [--prefix CIDR...]",
+	{"node set", "node set [--mode small|large] [--default direct|drop] [--listen-port PORT]\n"
+		     "         [--mtu MTU] [--prefix CIDR...]",
 	 "Sets this node's own settings. --prefix gives this site's own secure prefixes\n"
-	 "(replacing the list); traffic for them comes back from the tunnel to red.\n",
+	 "(replacing the list); traffic for them comes back from the tunnel to red.\n"
+	 "--default says what happens to LAN traffic for a destination that is not\n"
+	 "secure and matches no split rule: direct (out through black, NATed; small\n"
+	 "node only) or drop (the default: nothing leaves unless the policy says so).\n",
 	 run_node_set},
+	{"split add", "split add PRIORITY --action tunnel|direct|drop [--site SITE]\n"
+		      "          [--dst CIDR] [--src CIDR] [--proto tcp|udp|icmp] [--port PORT]",
+	 "Adds a split-tunnel rule. Traffic from the LAN that matches every given field\n"
+	 "takes the action; rules are tried by ascending PRIORITY (which also names the\n"
+	 "rule) and the first match decides. tunnel sends it to SITE (--dst needed: it\n"
+	 "joins that site's WireGuard allowed-ips, e.g. 0.0.0.0/0 to a hub that is the\n"
+	 "network's internet exit); direct sends it out through black; drop drops it.\n"
+	 "A secure destination (any site's prefix) never goes direct: a direct rule is\n"
+	 "skipped for it. Example:\n"
+	 "  umbral -N s1 split add 10 --action direct --dst 203.0.113.0/24 --proto tcp --port 80\n",
+	 run_add},
+	{"split del", "split del PRIORITY", "Removes the split-tunnel rule PRIORITY.\n",
+	 run_remove},
+	{"split list", "split list [--json]",
+	 "Lists the split-tunnel rules in the order they are tried, and the default.\n",
+	 run_split_list},
+	{"explain", "explain SRC DST [tcp|udp|icmp [PORT]] [--json]",
+	 "Says which path a packet from the LAN takes: local, tunnel to a site, direct,\n"
+	 "or drop, and which rule decided, computed from the policy red enforces.\n",
+	 run_explain},
 	{"key generate", "key generate [--force]",
 	 "Creates this node's WireGuard identity inside the crypto domain and prints the\n"
 	 "public key. The private key never leaves crypto. --force replaces an existing\n"
@@ -285,7 +326,7 @@ dispatch(struct node_ctx *n, int argc, char **argv)
 	}
 	argc = take_json(n, argc, argv);
 	rc = c->run(n, c, argc, argv);
-	if (rc == EXIT_USAGE && c->run != run_site_add && c->run != run_node_set &&
+	if (rc == EXIT_USAGE && c->run != run_add && c->run != run_node_set &&
 	    c->run != run_crypto)
 		command_help(stderr, c);
 	return rc;

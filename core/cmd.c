@@ -15,6 +15,7 @@
 #include "core/daemon.h"
 #include "core/log.h"
 #include "policy/edit.h"
+#include "policy/explain.h"
 #include "storage/store.h"
 
 static bool
@@ -85,6 +86,66 @@ cmd_site_list(struct daemon *d, int argc, char **argv, struct buf *out)
 			buf_printf(out, " %s", prefix_format(&s->prefixes[j], tmp, sizeof(tmp)));
 		buf_puts(out, "\n");
 	}
+	return CTL_OK;
+}
+
+static int
+cmd_split_list(struct daemon *d, int argc, char **argv, struct buf *out)
+{
+	bool json = want_json(argc, argv);
+
+	buf_puts(out, json ? "[" : "");
+	for (size_t i = 0; i < d->policy.nrules; i++) {
+		if (json) {
+			buf_puts(out, i ? "," : "");
+			policy_rule_json(&d->policy.rules[i], out);
+		} else {
+			policy_rule_print(&d->policy.rules[i], out);
+			buf_puts(out, "\n");
+		}
+	}
+	if (json)
+		buf_puts(out, "]\n");
+	else
+		buf_printf(out, "default (non-secure destinations): %s\n",
+			   split_action_name(d->policy.node.default_action));
+	return CTL_OK;
+}
+
+/* Strips --json (anywhere) so the positional words can be parsed. */
+static int
+drop_json(int argc, char **argv)
+{
+	int n = 0;
+
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--json") != 0)
+			argv[n++] = argv[i];
+	return n;
+}
+
+static int
+cmd_explain(struct daemon *d, int argc, char **argv, struct buf *out)
+{
+	bool json = want_json(argc, argv);
+	struct explain_pkt k;
+	struct explanation e;
+	struct errbuf eb = {0};
+
+	argc = drop_json(argc, argv);
+	if (explain_parse(argc - 1, argv + 1, &k, &eb) < 0) {
+		buf_puts(out, eb.text);
+		return CTL_INVALID;
+	}
+	policy_explain(&d->policy, &k, &e);
+	if (json) {
+		explanation_json(&e, out);
+		return CTL_OK;
+	}
+	buf_printf(out, "%s", path_name(e.path));
+	if (e.path == PATH_TUNNEL)
+		buf_printf(out, " to site %s", e.site);
+	buf_printf(out, " (%s, revision %lld)\n", e.why, (long long)d->policy.revision);
 	return CTL_OK;
 }
 
@@ -233,6 +294,10 @@ daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, str
 	}
 	if (argc >= 2 && strcmp(argv[0], "site") == 0 && strcmp(argv[1], "list") == 0)
 		return cmd_site_list(d, argc, argv, out);
+	if (argc >= 2 && strcmp(argv[0], "split") == 0 && strcmp(argv[1], "list") == 0)
+		return cmd_split_list(d, argc, argv, out);
+	if (strcmp(argv[0], "explain") == 0)
+		return cmd_explain(d, argc, argv, out);
 	if (argc == 2 && strcmp(argv[0], "show") == 0 && strcmp(argv[1], "config") == 0) {
 		policy_print(&d->policy, out);
 		return CTL_OK;

@@ -30,8 +30,8 @@ bare_up() {
 	for ns in ub-a ub-b; do nsx "$ns" ip link set ub0 up; nsx "$ns" ip link set lo up; done
 	ka=$(wg genkey)
 	kb=$(wg genkey)
-	nsx ub-a env WG_PROCESS_FOREGROUND=1 wireguard-go ubwga >/dev/null 2>&1 &
-	nsx ub-b env WG_PROCESS_FOREGROUND=1 wireguard-go ubwgb >/dev/null 2>&1 &
+	ip netns exec ub-a env WG_PROCESS_FOREGROUND=1 wireguard-go ubwga >/dev/null 2>&1 &
+	ip netns exec ub-b env WG_PROCESS_FOREGROUND=1 wireguard-go ubwgb >/dev/null 2>&1 &
 	for _ in $(seq 50); do [ -S /run/wireguard/ubwga.sock ] && [ -S /run/wireguard/ubwgb.sock ] && break; sleep 0.1; done
 	nsx ub-a wg set ubwga private-key <(echo "$ka") listen-port 51820 \
 		peer "$(echo "$kb" | wg pubkey)" endpoint 192.0.2.2:51820 allowed-ips 10.200.0.2/32

@@ -20,7 +20,7 @@ record() {
 # iperf_runs NS_CLIENT NS_SERVER SERVER_ADDR RUNS SECONDS: Mbit/s of each run, one a line.
 iperf_runs() {
 	local c=$1 s=$2 addr=$3 runs=$4 secs=$5 i pid
-	nsx "$s" iperf3 -s -B "$addr" >/dev/null 2>&1 &
+	ip netns exec "$s" iperf3 -s -B "$addr" >/dev/null 2>&1 &
 	pid=$!
 	BG_PIDS+=($pid)
 	for i in $(seq 50); do nsx "$c" iperf3 -c "$addr" -t 1 >/dev/null 2>&1 && break; sleep 0.2; done

@@ -16,6 +16,8 @@ fail() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
 # check "what a user would observe" command...
 check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
+# Background jobs use "ip netns exec" directly, not nsx: then $! is the command
+# itself and a signal reaches it (a function runs in a subshell that holds it).
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 # Starts a command in the background and remembers its PID for cleanup.
@@ -24,7 +26,7 @@ bg() { "$@" & BG_PIDS+=($!); }
 finish() {
 	local p
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	"$LAB" stop
 	# Daemons write sanitizer reports (make check SAN=1) to their logs as they exit.
 	if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' /run/umbral-lab/logs/*.log 2>/dev/null; then
@@ -36,7 +38,7 @@ finish() {
 	echo "$PASS passed, $FAIL failed"
 	[ "$FAIL" -eq 0 ]
 }
-trap 'exit 1' INT TERM
+trap 'fail "interrupted by a signal"; exit 1' INT TERM
 trap finish EXIT
 
 # wait_for SECONDS command...: retries until the command succeeds.
@@ -52,7 +54,7 @@ ping_ok() { nsx "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 # capture NS IF FILE: starts tcpdump, returns once it is listening.
 capture() {
 	local ns=$1 ifc=$2 file=$3
-	nsx "$ns" tcpdump -i "$ifc" -s 0 -U -w "$file" >"$file.log" 2>&1 &
+	ip netns exec "$ns" tcpdump -i "$ifc" -s 0 -U --immediate-mode -w "$file" >"$file.log" 2>&1 &
 	BG_PIDS+=($!)
 	wait_for 5 grep -q "listening on" "$file.log"
 }
@@ -61,7 +63,7 @@ stop_captures() {
 	local p
 	sleep 0.5
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
+	for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	BG_PIDS=()
 }
 # Number of packets in FILE matching the pcap FILTER.

@@ -27,7 +27,7 @@ capture s1-black wan "$WORK/wan.pcap"
 capture s1-black to-crypto "$WORK/black-to-crypto.pcap"
 capture s1-black to-red "$WORK/black-to-red.pcap"
 capture s1-red lan "$WORK/red-lan.pcap" # control: plaintext is allowed here
-nsx s2-lan timeout 60 socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$WORK/received",creat,trunc &
+ip netns exec s2-lan timeout 60 socat -u TCP-LISTEN:5001,reuseaddr OPEN:"$WORK/received",creat,trunc &
 rx=$!
 wait_for 5 sh -c "ip netns exec s2-lan ss -ltn | grep -q ':5001 '"
 nsx s1-lan timeout 60 socat -u OPEN:"$WORK/payload" TCP:10.2.1.10:5001
