@@ -73,7 +73,11 @@ $(O)/tests/wggo_tune: tests/bench/wggo_tune.c $(O)/libumbral.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-bench: deps all $(O)/tests/wggo_tune
+$(O)/tests/policy_gen: tests/bench/policy_gen.c $(O)/libumbral.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: deps all $(O)/tests/wggo_tune $(O)/tests/policy_gen
 	tests/bench/run $(O)
 
 clean:

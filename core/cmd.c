@@ -43,6 +43,7 @@ cmd_status(struct daemon *d, int argc, char **argv, struct buf *out)
 		buf_printf(out, ",\"sites\":%zu,\"applied\":%s,\"applies\":%u,\"apply_failures\":%u",
 			   d->policy.nsites, d->applied ? "true" : "false", d->applies,
 			   d->apply_failures);
+		buf_printf(out, ",\"last_apply_ms\":%.3f", d->last_apply_ms);
 		buf_puts(out, ",\"apply_error\":");
 		if (d->apply_error[0])
 			buf_json_str(out, d->apply_error);

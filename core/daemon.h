@@ -37,6 +37,7 @@ struct daemon {
 	bool applied;
 	char apply_error[256];
 	unsigned applies, apply_failures;
+	double last_apply_ms; /* how long the last successful apply took, for status and benchmarks */
 	ev_timer reapply; /* debounced re-apply after a link event */
 	ev_timer health;  /* crypto: is WireGuard still there? */
 	/* crypto only */
