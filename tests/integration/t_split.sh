@@ -123,6 +123,23 @@ wait "$pr"
 check "100 re-applies all succeeded" [ "$ok" -eq 100 ]
 check "traffic flowed through the re-applies (lost $(loss "$WORK/ping-reapply") of $(awk '/transmitted/ {print $1}' "$WORK/ping-reapply"))" \
 	[ "$(loss "$WORK/ping-reapply")" -le 1 ]
+# Each daemon SIGKILLed in turn, then WireGuard itself, while s1-lan streams to s2.
+ip netns exec s1-lan ping -i 0.05 10.2.1.10 >"$WORK/ping-kill" 2>&1 &
+pk=$!
+for d in red crypto black; do
+	kill -9 "$("$LAB" pid s1 "$d")"
+	sleep 1
+	"$LAB" start s1 "$d"
+	check "after SIGKILL of s1's $d umbrald: restarted, s2 answers" wait_for 15 ping_ok s1-lan 10.2.1.10
+done
+kill -9 "$(cat /run/umbral/s1/crypto-wg0.uapi.pid)"
+sleep 0.5
+check "wireguard-go SIGKILLed: crypto rebuilds wg0 and s2 answers again" \
+	wait_for 20 ping_ok s1-lan 10.2.1.10
+kill -INT "$pk" 2>/dev/null
+wait "$pk"
+check "the stream through the kills got answers ($(awk '/transmitted/ {print $4}' "$WORK/ping-kill") received)" \
+	[ "$(awk '/transmitted/ {print $4}' "$WORK/ping-kill")" -gt 0 ]
 stop_captures
 for f in wan red crypto; do
 	check "kill switch: no packet of s1-lan's secure traffic on s1-black $f" \
