@@ -96,4 +96,11 @@ check "wg show: a handshake happened" \
 	sh -c "/usr/sbin/ip netns exec crypto wg show wg0 latest-handshakes | awk '{exit !(\$2 > 0)}'"
 check "wg show: this node listens on 51820" \
 	sh -c "/usr/sbin/ip netns exec crypto wg show wg0 listen-port | grep -qx 51820"
+# The SET_DEVICE messages the kernel accepted (key zeroed), for the host to keep.
+if [ -n "${UMBRAL_NL_DUMP:-}" ]; then
+	check "umbrald recorded the SET_DEVICE messages the kernel accepted" [ -s "$UMBRAL_NL_DUMP" ]
+	echo "--- nl-dump begin"
+	od -An -tx1 -v "$UMBRAL_NL_DUMP" 2>/dev/null
+	echo "--- nl-dump end"
+fi
 finish
