@@ -119,6 +119,8 @@ wg_genl_set(uint16_t family, const char *ifname, const struct wg_diff *d)
 	buf = sodium_malloc(buflen);
 	if (!buf)
 		return -ENOMEM;
+	/* sodium_malloc fills with 0xdb, and libmnl 1.0.4 leaves attribute padding as it finds it. */
+	sodium_memzero(buf, buflen);
 	nl = genl_open();
 	if (!nl) {
 		sodium_free(buf);
