@@ -8,9 +8,11 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 ip() { /usr/sbin/ip "$@"; }
 . /etc/umbral/node.conf
 . /etc/umbral/test.conf
+. /etc/umbral/test-lib.sh
 nsx() { ns=$1; shift; ip netns exec "$ns" "$@"; }
 
 [ "$(cat /run/umbral-boot.status 2>/dev/null)" = ok ] || { echo "bench: $NODE: boot failed"; exit 1; }
+peer_join >/dev/null || { echo "bench: $NODE: could not add $PEER_SITE"; exit 1; }
 backend=$(umbral -N "$NODE" status --json | grep -o '"backend":"[^"]*"')
 echo "bench: $NODE: WireGuard $backend"
 if [ "$ROLE" = server ]; then

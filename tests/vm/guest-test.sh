@@ -1,17 +1,22 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Runs inside each guest of check-vm (as /etc/umbral/test.sh, after the boot):
-# this node's lan reaches the other node's lan over kernel WireGuard, a 5 MiB
-# checksummed transfer crosses (ROLE send: this lan sends; recv: it receives,
-# checks and answers with the SHA-256 it got), and `wg show` lists the peer
-# umbrald configured. Prints ok/FAIL lines and exits with the failure count.
-# Variables: node.conf, and test.conf (ROLE PEER_SITE PEER_PUB PEER_LAN PEER_PREFIX MY_LAN).
+# the boot-time fail-closed check passed (guest-boot-hook.sh), the two nodes
+# add each other (`umbral site add`, keys swapped over ttyS1), this node's lan
+# reaches the other node's lan over kernel WireGuard, a 5 MiB checksummed
+# transfer crosses (ROLE send: this lan sends; recv: it receives, checks and
+# answers with the SHA-256 it got), and `wg show` lists the peer umbrald
+# configured. ROLE send then adds a site of 250 prefixes (more than one
+# netlink message) and rebuilds a lost wg0 with `umbral reload`.
+# Prints ok/FAIL lines and exits with the failure count.
+# Variables: node.conf, and test.conf (ROLE PEER_SITE PEER_ENDPOINT PEER_LAN PEER_PREFIX).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 # busybox sh runs its own applets before PATH: the real tools by path.
 ip() { /usr/sbin/ip "$@"; }
 modprobe() { /usr/sbin/modprobe "$@"; }
 . /etc/umbral/node.conf
 . /etc/umbral/test.conf
+. /etc/umbral/test-lib.sh
 PASS=0
 FAIL=0
 SIZE=5242880
@@ -41,6 +46,11 @@ if [ "$(cat /run/umbral-boot.status 2>/dev/null)" != ok ]; then
 	finish
 fi
 pass "boot built the domains, the daemons applied, ports up"
+f=$(cat /run/umbral-boot-hook.fails 2>/dev/null)
+check "boot-time fail-closed check ran before the daemons, no failure (lines 'boot:' above)" [ "$f" = 0 ]
+t=$(now)
+check "site $PEER_SITE added with the key it announced (after $(awk -v a="$t" '{printf "%.1f", $1 - a}' /proc/uptime) s)" peer_join
+[ -n "$PEER_PUB" ] || finish
 # A listening busybox nc half-closes when its own stdin ends: let it hand the
 # connection to cat instead (-e), which exits when the sender is done.
 [ "$ROLE" = recv ] && { nsx lan timeout 150 nc -l -p 5001 -e sh -c 'cat >/tmp/rx' </dev/null & rxpid=$!; }
@@ -96,6 +106,20 @@ check "wg show: a handshake happened" \
 	sh -c "/usr/sbin/ip netns exec crypto wg show wg0 latest-handshakes | awk '{exit !(\$2 > 0)}'"
 check "wg show: this node listens on 51820" \
 	sh -c "/usr/sbin/ip netns exec crypto wg show wg0 listen-port | grep -qx 51820"
+if [ "$ROLE" = send ]; then
+	# A peer whose allowed-ips fill more than one netlink message.
+	big=$(wg genkey | wg pubkey)
+	nets=$(i=0; while [ $i -lt 250 ]; do echo "10.$((100 + i / 256)).$((i % 256)).0/24"; i=$((i + 1)); done)
+	check "site big added with 250 prefixes" \
+		umbral -N "$NODE" -m "test: big" site add big --key "$big" --prefix $nets
+	nips() { /usr/sbin/ip netns exec crypto wg show wg0 allowed-ips | grep -F "$1" | wc -w; }
+	check "wg show: peer big has all 250 allowed-ips" [ "$(nips "$big")" -eq 251 ]
+	# wg0 lost: reload re-creates it, both peers in one set, split across messages.
+	nsx crypto ip link del wg0
+	check "after wg0 was deleted, umbral reload succeeds" umbral -N "$NODE" reload
+	check "wg show: the new wg0 has peer $PEER_SITE and big's 250 allowed-ips" \
+		[ "$(nips "$big")" -eq 251 -a "$(nips "$PEER_PUB")" -eq 2 ]
+fi
 # The SET_DEVICE messages the kernel accepted (key zeroed), for the host to keep.
 if [ -n "${UMBRAL_NL_DUMP:-}" ]; then
 	check "umbrald recorded the SET_DEVICE messages the kernel accepted" [ -s "$UMBRAL_NL_DUMP" ]

@@ -4,6 +4,9 @@
 # lan 10.2.1.1/24), joined wan to wan by a qemu socket netdev on 127.0.0.1:
 # that link is the whole "internet" (each black routes 198.18.0.0/16 on-link).
 # Each guest's LAN is a `lan` namespace inside it behind a veth, 10.N.1.10/24.
+# Each guest makes its own WireGuard key (`umbral key generate`, at boot); the
+# two learn each other's public key over a second serial line (ttyS1, a qemu
+# pipe relayed here) and add each other with `umbral site add`.
 # Each guest runs one script after its boot and reports through isa-debug-exit.
 # Sourced, not run.
 set -uo pipefail
@@ -24,15 +27,19 @@ fail() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
 # Kills our guests by PID, whatever happened.
 stop_guests() {
 	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}" "${RELAYS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
+}
+RELAYS=()
+# relay A B: the "pubkey" lines guest sA writes on its ttyS1, to sB's ttyS1.
+relay() {
+	grep -a --line-buffered '^pubkey ' <"$VM/s$1.ctl.out" >"$VM/s$2.ctl.in" &
+	RELAYS+=($!)
 }
 
 [ -r "$IMG" ] && [ -r "$KERNEL" ] || { echo "no $IMG or $KERNEL: make image" >&2; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64: make vm-deps" >&2; exit 1; }
 mkdir -p "$VM"
-
-pubkey() { wg pubkey <"$top/tests/vm/fixtures/$1.key"; }
 
 # Copies programs and the libraries they load into a fixture tree.
 put_elf() { # DIR PROGRAM...
@@ -46,9 +53,11 @@ put_elf() { # DIR PROGRAM...
 	done
 }
 
-# fixture N ROLE M SCRIPT [PROGRAM...]: guest sN's own files (node.conf, its
-# site M, its key, the script as /etc/umbral/test.sh, test programs), appended
-# to the image as a second cpio archive: the kernel unpacks both, in order.
+# fixture N ROLE M SCRIPT [PROGRAM...]: guest sN's own files (node.conf, the
+# other site M in test.conf, the script as /etc/umbral/test.sh, test programs,
+# and BOOT_HOOK if set as rcS's UMBRAL_BOOT_HOOK), appended to the image as a
+# second cpio archive: the kernel unpacks both, in order.
+BOOT_HOOK=
 fixture() {
 	local n=$1 role=$2 m=$3 script=$4 d="$VM/s$1-fixture"
 	shift 4
@@ -64,32 +73,37 @@ fixture() {
 		UMBRAL_DEBUG=1
 		UMBRAL_NL_DUMP=/var/log/umbral/wg-set-device.nl
 	EOT
-	echo "s$m $(pubkey "s$m") 198.18.$m.2:51820 10.$m.0.0/16" >"$d/etc/umbral/sites"
 	cat >"$d/etc/umbral/test.conf" <<-EOT
 		ROLE=$role
 		PEER_SITE=s$m
-		PEER_PUB=$(pubkey "s$m")
+		PEER_ENDPOINT=198.18.$m.2:51820
 		PEER_LAN=10.$m.1.10
 		PEER_PREFIX=10.$m.0.0/16
 	EOT
-	base64 -d <"$top/tests/vm/fixtures/s$n.key" >"$d/etc/umbral/private.key"
-	chmod 0600 "$d/etc/umbral/private.key"
 	install -m 0755 "$script" "$d/etc/umbral/test.sh"
+	install -m 0644 "$top/tests/vm/guest-lib.sh" "$d/etc/umbral/test-lib.sh"
+	if [ -n "$BOOT_HOOK" ]; then
+		install -m 0755 "$BOOT_HOOK" "$d/etc/umbral/boot-hook.sh"
+		echo "UMBRAL_BOOT_HOOK=/etc/umbral/boot-hook.sh" >>"$d/etc/umbral/node.conf"
+	fi
 	[ $# -eq 0 ] || put_elf "$d" "$@" || return 1
 	(cd "$d" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
 		cpio --quiet --reproducible -o -H newc -R 0:0 | gzip -n) >"$VM/s$n-fixture.cpio.gz"
 	cat "$IMG" "$VM/s$n-fixture.cpio.gz" >"$VM/s$n.cpio.gz"
 }
 
-# boot N NETDEV: one guest, its console in $VM/sN.console.
+# boot N NETDEV: one guest, its console in $VM/sN.console, its ttyS1 the
+# pipes $VM/sN.ctl.{in,out}.
 boot() {
 	local n=$1 netdev=$2
+	rm -f "$VM/s$n.ctl.in" "$VM/s$n.ctl.out" && mkfifo "$VM/s$n.ctl.in" "$VM/s$n.ctl.out"
 	qemu-system-x86_64 -accel tcg -cpu qemu64 -smp 1 -m 384M \
 		-kernel "$KERNEL" -initrd "$VM/s$n.cpio.gz" \
 		-append "console=ttyS0 loglevel=4 panic=-1" \
 		-netdev "$netdev" -device virtio-net-pci,netdev=wan,mac=52:54:00:18:00:0$n \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-display none -monitor none -serial "file:$VM/s$n.console" -no-reboot \
+		-display none -monitor none -serial "file:$VM/s$n.console" \
+		-serial "pipe:$VM/s$n.ctl" -no-reboot \
 		>"$VM/s$n.qemu.log" 2>&1 &
 	PIDS+=($!)
 }
@@ -105,6 +119,8 @@ run_pair() {
 	boot 1 "socket,id=wan,listen=127.0.0.1:$port"
 	for _ in $(seq 50); do port_listening "$port" && break; sleep 0.1; done
 	boot 2 "socket,id=wan,connect=127.0.0.1:$port"
+	relay 1 2
+	relay 2 1
 	deadline=$(($(date +%s) + TIMEOUT))
 	for n in 1 2; do
 		p=${PIDS[$((n - 1))]}

@@ -42,6 +42,7 @@ put_elf "$BIN/umbrald" /usr/sbin/umbrald
 put_elf "$BIN/umbral" /usr/bin/umbral
 put_elf "$(readlink -f /bin/ip)" /usr/sbin/ip
 put_elf /usr/bin/wg /usr/bin/wg
+put_elf /usr/sbin/nft /usr/sbin/nft
 put_elf /usr/bin/kmod /usr/sbin/kmod
 for t in modprobe insmod rmmod lsmod depmod modinfo; do ln -s kmod "usr/sbin/$t"; done
 ln -s /usr/sbin/kmod sbin/modprobe # the kernel's modprobe_path, for modules loaded by name
