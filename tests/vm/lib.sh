@@ -38,7 +38,7 @@ relay() {
 }
 
 [ -r "$IMG" ] && [ -r "$KERNEL" ] || { echo "no $IMG or $KERNEL: make image" >&2; exit 1; }
-command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64: make vm-deps" >&2; exit 1; }
+command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64: make deps" >&2; exit 1; }
 mkdir -p "$VM"
 
 # Copies programs and the libraries they load into a fixture tree.

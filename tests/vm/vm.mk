@@ -6,7 +6,10 @@
 #   make check-vm   two guests joined wan to wan: kernel WireGuard end to end
 #   make bench-vm   throughput between the two guests' LANs (not a test)
 
+# make deps installs these too: the kernel the image boots is Debian's
+# linux-image-amd64, never whatever happens to be in /boot.
 VMDEBPKGS = linux-image-amd64 qemu-system-x86 busybox-static kmod cpio wireguard-tools iproute2
+DEBPKGS += $(VMDEBPKGS)
 # The kernel the image is for: the one linux-image-amd64 points at, never `uname -r`.
 KVER ?= $(shell dpkg-query -W -f='$${Depends}' linux-image-amd64 2>/dev/null | \
 	sed -n 's/^linux-image-\([^ ,]*\).*/\1/p')
@@ -16,17 +19,10 @@ export SOURCE_DATE_EPOCH
 VMIMAGE = $(O)/umbral-initramfs.cpio.gz
 VMLINUZ = $(O)/vmlinuz
 
-vm-deps:
-	@missing=$$(for p in $(VMDEBPKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
-		grep -q 'install ok installed' || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-		echo "vm-deps: installing $$missing"; \
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
-	else echo "vm-deps: all present"; fi
+vm-deps: deps
 
-image: all
-	@[ -n "$(KVER)" ] || { echo "image: no linux-image-amd64 (make vm-deps)"; exit 1; }
+image: deps all
+	@[ -n "$(KVER)" ] || { echo "image: no linux-image-amd64 (make deps)"; exit 1; }
 	tests/vm/mkimage.sh $(O) $(VMIMAGE) $(KVER)
 	install -m 0644 /boot/vmlinuz-$(KVER) $(VMLINUZ)
 	@sha256sum $(VMIMAGE)
@@ -42,6 +38,9 @@ image-repro: image
 
 check-vm: image
 	tests/vm/check-vm $(O)
+
+# make check boots the guests too (about a minute; check-vm alone is < 3 min).
+check: check-vm
 
 bench-vm: image
 	tests/vm/bench-vm $(O)
