@@ -1,35 +1,54 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
-# Runs inside each guest of bench-vm (as /etc/umbral/test.sh): iperf3 between
-# the two lans, over kernel WireGuard, under qemu TCG. ROLE client measures
-# TCP both ways and tells the server (ROLE server) when it is done. Prints
+# Runs inside each guest of bench-vm (as /etc/umbral/test.sh): iperf3 over
+# kernel WireGuard, under qemu TCG. MODE umbral: between the two Umbral nodes'
+# lans (lan -> red -> crypto/wg0 -> black -> wan and back out). MODE bare: the
+# same image left unconfigured, wg0 set up by hand with `wg` between the two
+# guests' own addresses, nothing else in the path. ROLE client measures TCP
+# both ways and tells the server (ROLE server) when it is done. Prints
 # "bench: ..." lines; asserts nothing about speed (exit 0 unless it could not run).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 ip() { /usr/sbin/ip "$@"; }
-. /etc/umbral/node.conf
+[ -r /etc/umbral/node.conf ] && . /etc/umbral/node.conf
 . /etc/umbral/test.conf
 . /etc/umbral/test-lib.sh
-nsx() { ns=$1; shift; ip netns exec "$ns" "$@"; }
+# Where the measuring end lives: the lan namespace, or the guest itself.
+inlan() { if [ "$MODE" = bare ]; then "$@"; else ip netns exec lan "$@"; fi; }
 
-[ "$(cat /run/umbral-boot.status 2>/dev/null)" = ok ] || { echo "bench: $NODE: boot failed"; exit 1; }
-peer_join >/dev/null || { echo "bench: $NODE: could not add $PEER_SITE"; exit 1; }
-backend=$(umbral -N "$NODE" status --json | grep -o '"backend":"[^"]*"')
-echo "bench: $NODE: WireGuard $backend"
+if [ "$MODE" = bare ]; then
+	NODE=$BARE_NODE
+	# Unconfigured, the box keeps its boot-time default-deny: lift it here only.
+	nft delete table inet umbral || { echo "bench: $NODE: default-deny still there"; exit 1; }
+	ip link set eth0 up && ip addr add "$BARE_WAN" dev eth0 &&
+		ip route add 198.18.0.0/16 dev eth0 &&
+		ip link add wg0 type wireguard && wg genkey >/tmp/wg.key &&
+		wg set wg0 private-key /tmp/wg.key listen-port 51820 &&
+		ip addr add "$BARE_LAN" dev wg0 && ip link set wg0 up &&
+		ip route add "$PEER_PREFIX" dev wg0 || { echo "bench: $NODE: bare wg0 failed"; exit 1; }
+	key_swap "$(wg pubkey </tmp/wg.key)" &&
+		wg set wg0 peer "$PEER_PUB" endpoint "$PEER_ENDPOINT" persistent-keepalive 25 \
+			allowed-ips "$PEER_PREFIX" || { echo "bench: $NODE: no peer key"; exit 1; }
+	echo "bench: $NODE: bare kernel WireGuard (wg0 $BARE_LAN)"
+else
+	[ "$(cat /run/umbral-boot.status 2>/dev/null)" = ok ] || { echo "bench: $NODE: boot failed"; exit 1; }
+	peer_join >/dev/null || { echo "bench: $NODE: could not add $PEER_SITE"; exit 1; }
+	echo "bench: $NODE: Umbral, WireGuard $(umbral -N "$NODE" status --json | grep -o '"backend":"[^"]*"')"
+fi
 if [ "$ROLE" = server ]; then
-	nsx lan iperf3 -s -D --logfile /tmp/iperf3.log
+	inlan iperf3 -s -D --logfile /tmp/iperf3.log
 	# The client says when it is done; the server stays up until then.
-	nsx lan timeout 150 nc -l -p 5003 -e sh -c 'cat >/tmp/done' </dev/null
+	inlan timeout 150 nc -l -p 5003 -e sh -c 'cat >/tmp/done' </dev/null
 	exit 0
 fi
 i=0
-until nsx lan ping -c 1 -W 1 "$PEER_LAN" >/dev/null 2>&1; do
+until inlan ping -c 1 -W 1 "$PEER_LAN" >/dev/null 2>&1; do
 	i=$((i + 1)); [ $i -lt 60 ] || { echo "bench: $NODE: no tunnel"; exit 1; }
 done
 sleep 1
 for dir in "" -R; do
 	what="$NODE -> $PEER_SITE"; [ -z "$dir" ] || what="$PEER_SITE -> $NODE"
-	nsx lan iperf3 -c "$PEER_LAN" -t 10 -f m $dir >/tmp/iperf3.out 2>&1
-	echo "bench: tcp $what lan to lan: $(awk '/receiver/{print $(NF-2), $(NF-1)}' /tmp/iperf3.out)"
+	inlan iperf3 -c "$PEER_LAN" -t 10 -f m $dir >/tmp/iperf3.out 2>&1
+	echo "bench: $MODE tcp $what: $(awk '/receiver/{print $(NF-2), $(NF-1)}' /tmp/iperf3.out)"
 done
-echo done | nsx lan timeout 10 nc "$PEER_LAN" 5003
+echo done | inlan timeout 10 nc "$PEER_LAN" 5003
 exit 0

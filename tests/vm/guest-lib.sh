@@ -7,12 +7,12 @@
 # keeps announcing (every second, for 60 s, in the background) and keeps the
 # port open while it listens. Needs node.conf and test.conf (PEER_SITE
 # PEER_ENDPOINT PEER_PREFIX) read; sets PEER_PUB. Returns non-zero when no key
-# came in 90 s or the add failed.
+# came in 90 s or the add failed. key_swap KEY: the exchange alone.
 CTL=/dev/ttyS1
 
-peer_join() {
-	local me kw key i=0 announcer
-	me=$(umbral -N "$NODE" key public) || return 1
+key_swap() {
+	local me=$1 kw key i=0 announcer
+	[ -n "$me" ] || return 1
 	exec 3<>"$CTL"
 	stty raw -echo <&3
 	(while [ $i -lt 60 ]; do echo "pubkey $me" >&3; i=$((i + 1)); sleep 1; done) &
@@ -26,7 +26,11 @@ peer_join() {
 	done
 	# The announcer stays on a while: the other side may not listen yet.
 	(sleep 20; kill $announcer 2>/dev/null) &
-	[ -n "$PEER_PUB" ] || return 1
+	[ -n "$PEER_PUB" ]
+}
+
+peer_join() {
+	key_swap "$(umbral -N "$NODE" key public)" || return 1
 	umbral -N "$NODE" -m "test: site $PEER_SITE" site add "$PEER_SITE" --key "$PEER_PUB" \
 		--endpoint "$PEER_ENDPOINT" --keepalive 25 --prefix "$PEER_PREFIX"
 }

@@ -56,13 +56,16 @@ put_elf() { # DIR PROGRAM...
 # fixture N ROLE M SCRIPT [PROGRAM...]: guest sN's own files (node.conf, the
 # other site M in test.conf, the script as /etc/umbral/test.sh, test programs,
 # and BOOT_HOOK if set as rcS's UMBRAL_BOOT_HOOK), appended to the image as a
-# second cpio archive: the kernel unpacks both, in order.
+# second cpio archive: the kernel unpacks both, in order. With BARE=1 there
+# is no node.conf: the box stays unconfigured (no domains, no umbrald) and the
+# script builds a plain kernel WireGuard link itself, for comparison.
 BOOT_HOOK=
+BARE=0
 fixture() {
 	local n=$1 role=$2 m=$3 script=$4 d="$VM/s$1-fixture"
 	shift 4
 	rm -rf "$d" && mkdir -p "$d/etc/umbral"
-	cat >"$d/etc/umbral/node.conf" <<-EOT
+	[ "$BARE" = 1 ] || cat >"$d/etc/umbral/node.conf" <<-EOT
 		NODE=s$n
 		WAN_ADDR=198.18.$n.2/24
 		WAN_ROUTES=198.18.0.0/16
@@ -79,6 +82,10 @@ fixture() {
 		PEER_ENDPOINT=198.18.$m.2:51820
 		PEER_LAN=10.$m.1.10
 		PEER_PREFIX=10.$m.0.0/16
+		MODE=$([ "$BARE" = 1 ] && echo bare || echo umbral)
+		BARE_NODE=s$n
+		BARE_WAN=198.18.$n.2/24
+		BARE_LAN=10.$n.1.10/32
 	EOT
 	install -m 0755 "$script" "$d/etc/umbral/test.sh"
 	install -m 0644 "$top/tests/vm/guest-lib.sh" "$d/etc/umbral/test-lib.sh"
