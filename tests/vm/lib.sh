@@ -85,7 +85,8 @@ fixture() {
 		MODE=$([ "$BARE" = 1 ] && echo bare || echo umbral)
 		BARE_NODE=s$n
 		BARE_WAN=198.18.$n.2/24
-		BARE_LAN=10.$n.1.10/32
+		BARE_LAN=10.$n.1.10/24
+		BARE_GW=10.$n.1.1/24
 	EOT
 	install -m 0755 "$script" "$d/etc/umbral/test.sh"
 	install -m 0644 "$top/tests/vm/guest-lib.sh" "$d/etc/umbral/test-lib.sh"
