@@ -4,15 +4,15 @@
  * and checked against the SET_DEVICE messages the kernel accepted in make check-vm
  * (tests/unit/fixtures/wg_set_device_s*.hex, README.md there).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cmocka.h>
@@ -72,8 +72,11 @@ fixture_make(struct fixture *f, size_t npeers, size_t nallowed)
 			}
 		}
 	}
-	f->conf = (struct wg_conf){.privkey = f->priv, .listen_port = 51820, .fwmark = 0x30000,
-				   .peers = f->peers, .npeers = npeers};
+	f->conf = (struct wg_conf){.privkey = f->priv,
+				   .listen_port = 51820,
+				   .fwmark = 0x30000,
+				   .peers = f->peers,
+				   .npeers = npeers};
 }
 
 static void
@@ -225,7 +228,8 @@ kernel_reply(char *buf, bool second, bool corrupt)
 	mnl_attr_put(nlh, WGPEER_A_PUBLIC_KEY, WG_KEY_LEN, key);
 	if (!second) {
 		inet_pton(AF_INET6, "2001:db8:3::2", &sin6.sin6_addr);
-		mnl_attr_put(nlh, WGPEER_A_ENDPOINT, corrupt ? sizeof(sin6) - 1 : sizeof(sin6), &sin6);
+		mnl_attr_put(nlh, WGPEER_A_ENDPOINT, corrupt ? sizeof(sin6) - 1 : sizeof(sin6),
+			     &sin6);
 		mnl_attr_put(nlh, WGPEER_A_LAST_HANDSHAKE_TIME, sizeof(ts), &ts);
 		mnl_attr_put_u64(nlh, WGPEER_A_RX_BYTES, 5678);
 		mnl_attr_put_u64(nlh, WGPEER_A_TX_BYTES, 1234);
@@ -262,7 +266,8 @@ test_get_reply(void **state)
 	assert_int_equal(p.st.fwmark, 0x30000);
 	assert_int_equal(p.st.npeers, 1);
 	assert_int_equal(p.st.peers[0].pubkey[0], 0x11);
-	assert_string_equal(endpoint_format(&p.st.peers[0].endpoint, s, sizeof(s)), "[2001:db8:3::2]:51821");
+	assert_string_equal(endpoint_format(&p.st.peers[0].endpoint, s, sizeof(s)),
+			    "[2001:db8:3::2]:51821");
 	assert_int_equal(p.st.peers[0].last_handshake, 1700000000);
 	assert_int_equal(p.st.peers[0].rx_bytes, 5678);
 	assert_int_equal(p.st.peers[0].tx_bytes, 1234);
@@ -359,7 +364,8 @@ recording_load(struct recording *r, const char *name)
 	snprintf(path, sizeof(path), "%s%s", FIXTURES, name);
 	f = fopen(path, "r");
 	if (!f)
-		fail_msg("%s: %s (run the unit tests from the top of the tree)", path, strerror(errno));
+		fail_msg("%s: %s (run the unit tests from the top of the tree)", path,
+			 strerror(errno));
 	r->buf = malloc(REC_MAX);
 	assert_non_null(r->buf);
 	r->len = 0;
@@ -382,7 +388,8 @@ recording_load(struct recording *r, const char *name)
 	fclose(f);
 	assert_int_equal(hi, -1);
 	r->nmsg = 0;
-	for (size_t o = 0; o < r->len; o += MNL_ALIGN(((struct nlmsghdr *)(r->buf + o))->nlmsg_len)) {
+	for (size_t o = 0; o < r->len;
+	     o += MNL_ALIGN(((struct nlmsghdr *)(r->buf + o))->nlmsg_len)) {
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)(r->buf + o);
 		assert_true(r->len - o >= sizeof(*nlh));
 		assert_true(nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= r->len - o);
@@ -400,7 +407,8 @@ rec_msg(const struct recording *r, size_t i)
 
 /* Parses messages [first, first + n) of r into *p (zeroed first; privkey: optional). */
 static void
-rec_parse(const struct recording *r, size_t first, size_t n, struct wg_genl_parse *p, uint8_t *privkey)
+rec_parse(const struct recording *r, size_t first, size_t n, struct wg_genl_parse *p,
+	  uint8_t *privkey)
 {
 	memset(p, 0, sizeof(*p));
 	p->privkey = privkey;
@@ -503,7 +511,8 @@ test_recorded_full_set(void **state)
 	assert_int_equal(p.st.fwmark, 0x30000);
 	assert_int_equal(p.st.npeers, 2);
 	assert_true(p.st.peers[0].has_endpoint);
-	assert_string_equal(endpoint_format(&p.st.peers[0].endpoint, s, sizeof(s)), "198.18.2.2:51820");
+	assert_string_equal(endpoint_format(&p.st.peers[0].endpoint, s, sizeof(s)),
+			    "198.18.2.2:51820");
 	assert_int_equal(p.st.peers[0].keepalive, 25);
 	assert_int_equal(p.st.peers[0].nallowed, 1);
 	assert_prefix(&p.st.peers[0].allowed[0], "10.2.0.0/16");
@@ -598,14 +607,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_set_roundtrip),
-		cmocka_unit_test(test_set_split),
-		cmocka_unit_test(test_get_reply),
-		cmocka_unit_test(test_get_malformed),
-		cmocka_unit_test(test_recorded_headers),
-		cmocka_unit_test(test_recorded_split_peer),
-		cmocka_unit_test(test_recorded_full_set),
-		cmocka_unit_test(test_recorded_rebuild),
+	    cmocka_unit_test(test_set_roundtrip),     cmocka_unit_test(test_set_split),
+	    cmocka_unit_test(test_get_reply),	      cmocka_unit_test(test_get_malformed),
+	    cmocka_unit_test(test_recorded_headers),  cmocka_unit_test(test_recorded_split_peer),
+	    cmocka_unit_test(test_recorded_full_set), cmocka_unit_test(test_recorded_rebuild),
 	};
 
 	if (sodium_init() < 0)
