@@ -62,5 +62,5 @@ for dir in "" -R; do
 	echo "bench: $MODE tcp $what: $(awk '/receiver/{print $(NF-2), $(NF-1)}' /tmp/iperf3.out)" \
 		"(retransmits $(awk '/sender/{print $(NF-1)}' /tmp/iperf3.out))"
 done
-echo done | inlan timeout 10 nc "$PEER_LAN" 5003
+echo "done" | inlan timeout 10 nc "$PEER_LAN" 5003
 exit 0

@@ -42,7 +42,7 @@ sleep 0.3
 set -- $(counters)
 b_wan=$1 b_red=$2 b_cry=$3 r_lan=$4 r_blk=$5 r_cry=$6
 # Injected on the LAN port: ICMP and UDP (to the WireGuard port) towards the other site.
-nsx lan ping -c 5 -i 0.2 -w 2 "$PEER_LAN" >/dev/null 2>&1
+nsx lan timeout 2 ping -c 5 -i 0.2 "$PEER_LAN" >/dev/null 2>&1
 nsx lan sh -c "echo leak | nc -u -w 1 $PEER_LAN 51820; echo leak | nc -u -w 1 $peer_net 9" 2>/dev/null
 sleep 0.3
 set -- $(counters)

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
 # Shared by check-vm and bench-vm: two firmware guests under qemu (TCG),
 # s1 (wan 198.18.1.2/24, lan 10.1.1.1/24) and s2 (wan 198.18.2.2/24,
 # lan 10.2.1.1/24), joined wan to wan by a qemu socket netdev on 127.0.0.1:
