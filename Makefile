@@ -91,6 +91,8 @@ lint:
 
 # make fuzz: every libFuzzer harness for FUZZ_SECONDS (default 60) each.
 include tests/fuzz/fuzz.mk
+# make image, check-vm, bench-vm: the firmware image under qemu.
+include tests/vm/vm.mk
 
 .PHONY: all unit deps check demo bench clean format lint
 .SECONDARY:
