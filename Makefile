@@ -53,7 +53,8 @@ unit: $(UNIT)
 		if $$t >$$t.log 2>&1; then pass=$$((pass+1)); else fail=$$((fail+1)); cat $$t.log; fi; \
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
-# Installs the Debian packages the project needs, only when some are missing.
+# Installs the Debian packages the project needs, only when some are missing,
+# and creates the administrators' and operators' groups (DESIGN §5).
 deps:
 	@missing=$$(for p in $(DEBPKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q 'install ok installed' || echo $$p; done); \
@@ -62,6 +63,8 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: all present"; fi
+	@for g in umbral-admin umbral-operator; do \
+		getent group $$g >/dev/null || groupadd --system $$g; done
 
 check: deps all unit
 	tests/integration/run $(O)

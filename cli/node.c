@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/client.h"
 #include "core/ctlmsg.h"
@@ -124,8 +125,11 @@ node_change(const struct node_ctx *n, int argc, char **argv, bool removal, const
 		return st < 0 ? EXIT_FAIL : node_exit_code(st);
 	snprintf(base, sizeof(base), "%lld", rev);
 	for (int i = 0; i < DOMAIN_COUNT; i++) {
-		char *pre[] = {"--base", base, "--comment", (char *)comment};
-		st = send_change(n, order[i], pre, 4, argc, argv, true);
+		char at[32], *pre[] = {"--base", base, "--comment", (char *)comment, "--confirm-at", at};
+		/* Going back undoes the change: the last domain changed goes back first. */
+		snprintf(at, sizeof(at), "%lld",
+			 (long long)time(NULL) + (long long)(n->confirm_s + 0.5) + (DOMAIN_COUNT - 1 - i));
+		st = send_change(n, order[i], pre, n->confirm_s > 0 ? 6 : 4, argc, argv, true);
 		if (st != CTL_OK) {
 			fprintf(stderr, "umbral: node %s: stopped at the %s domain; %s\n", n->node,
 				domain_name(order[i]),
@@ -137,5 +141,8 @@ node_change(const struct node_ctx *n, int argc, char **argv, bool removal, const
 	}
 	printf("node %s: revision %lld applied (%s, %s, %s)\n", n->node, rev + 1,
 	       domain_name(order[0]), domain_name(order[1]), domain_name(order[2]));
+	if (n->confirm_s > 0)
+		printf("node %s: goes back to revision %lld in %.0f s unless 'umbral -N %s confirm'\n",
+		       n->node, rev, n->confirm_s, n->node);
 	return EXIT_OK;
 }
