@@ -42,6 +42,11 @@ run_status(struct node_ctx *n, const struct command *c, int argc, char **argv)
 		int st;
 		buf_init(&r);
 		st = node_ask(n, (enum domain)d, n->json ? 2 : 1, req, &r);
+		if (st == CTL_DENIED) { /* the same for every domain: say it once */
+			fputs(buf_str(&r), stderr);
+			buf_free(&r);
+			return EXIT_DENIED;
+		}
 		ok &= st == CTL_OK;
 		revs[d] = -1;
 		if (n->json) {
