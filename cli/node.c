@@ -69,6 +69,8 @@ common_revision(const struct node_ctx *n)
 		st = node_ask(n, (enum domain)d, 1, argv, &r);
 		if (st < 0)
 			print_unreachable(n, (enum domain)d, st);
+		else if (st != CTL_OK)
+			fputs(buf_str(&r), stderr);
 		rev[d] = st == CTL_OK ? strtoll(buf_str(&r), NULL, 10) : -1;
 		buf_free(&r);
 		if (rev[d] < 0)
@@ -115,14 +117,16 @@ node_change(const struct node_ctx *n, int argc, char **argv, bool removal, const
 	static const enum domain del_order[] = {DOMAIN_BLACK, DOMAIN_RED, DOMAIN_CRYPTO};
 	const enum domain *order = removal ? del_order : add_order;
 	char base[32], *check[] = {"--check"};
-	long long rev = common_revision(n);
+	long long rev;
 	int st;
 
-	if (rev < 0)
-		return EXIT_FAIL;
+	/* Validation (and the caller's right to change) first: crypto audits a refusal. */
 	st = send_change(n, DOMAIN_CRYPTO, check, 1, argc, argv, true);
 	if (st != CTL_OK)
 		return st < 0 ? EXIT_FAIL : node_exit_code(st);
+	rev = common_revision(n);
+	if (rev < 0)
+		return EXIT_FAIL;
 	snprintf(base, sizeof(base), "%lld", rev);
 	for (int i = 0; i < DOMAIN_COUNT; i++) {
 		char at[32], *pre[] = {"--base", base, "--comment", (char *)comment, "--confirm-at", at};

@@ -25,6 +25,7 @@ expect_rc() {
 	if [ "$rc" -eq "$want" ]; then pass "$what (exit $rc)"; else fail "$what: exit $rc, wanted $want"; sed 's/^/    /' "$WORK/out"; fi
 }
 has() { grep -q -- "$1" "$WORK/out"; }
+jqe() { jq -e "$@" >/dev/null; }
 
 "$LAB" up --sites 2 || exit 1
 pass "lab up: 2 sites"
@@ -60,17 +61,17 @@ check "the admin's change is revision $((r0 + 1)) everywhere" [ "$(revs)" = "$((
 
 # --- 2. the audit log
 U log --json >"$WORK/log.json"
-check "log --json is one JSON array" jq -e 'type == "array"' "$WORK/log.json"
+check "log --json is one JSON array" jqe 'type == "array"' "$WORK/log.json"
 check "log: the admin's change, in all three domains, with its revision" \
 	[ "$(jq "[.[] | select(.user == \"umbt-adm\" and .kind == \"change\" and .outcome == \"ok\" and .role == \"admin\" and .revision == $((r0 + 1)))] | length" "$WORK/log.json")" -eq 3 ]
 check "log: the operator's refused site add (role operator, denied)" \
-	jq -e '[.[] | select(.user == "umbt-op" and .kind == "refused" and .outcome == "denied" and .role == "operator" and (.command | startswith("site add t1")))] | length >= 1' "$WORK/log.json"
+	jqe '[.[] | select(.user == "umbt-op" and .kind == "refused" and .outcome == "denied" and .role == "operator" and (.command | startswith("site add t1")))] | length >= 1' "$WORK/log.json"
 check "log: the socket refusal of umbt-none (role none) with what was asked" \
-	jq -e '[.[] | select(.user == "umbt-none" and .role == "none" and .outcome == "denied" and (.command | startswith("site add t1")))] | length >= 1' "$WORK/log.json"
+	jqe '[.[] | select(.user == "umbt-none" and .role == "none" and .outcome == "denied" and (.command | contains("site add t1")))] | length >= 1' "$WORK/log.json"
 check "log: records say when and who (uid)" \
-	jq -e "[.[] | select(.user == \"umbt-adm\")][0] | (.time > $(($(date +%s) - 600))) and (.uid == $(id -u umbt-adm))" "$WORK/log.json"
+	jqe "[.[] | select(.user == \"umbt-adm\")][0] | (.time > $(($(date +%s) - 600))) and (.uid == $(id -u umbt-adm))" "$WORK/log.json"
 check "log: the change's summary says what changed" \
-	jq -e '[.[] | select(.user == "umbt-adm")][0].summary | test("^\\+1 -0; \\+ site add t1 ")' "$WORK/log.json"
+	jqe '[.[] | select(.user == "umbt-adm")][0].summary | test("^\\+1 -0; \\+ site add t1 ")' "$WORK/log.json"
 U log >"$WORK/out"
 check "log (text): the refusal is there, one line" has 'operator umbt-op (uid [0-9]*) refused denied: site add t1'
 check "log --since in the future shows nothing" [ "$(U log --since @$(($(date +%s) + 3600)) --json | jq length)" -eq 0 ]
@@ -142,7 +143,7 @@ check "s2 starts fresh: revision 0" [ "$("$UMBRAL" -N s2 status --json | jq -r .
 expect_rc 0 "umbral -N s2 -f s1's show config" "$UMBRAL" -N s2 -f "$WORK/s1.conf"
 "$UMBRAL" -N s2 show config >"$WORK/s2.conf"
 check "import: s2's policy content is s1's ($(wc -l <"$WORK/s1.conf") commands)" cmp -s "$WORK/s1.conf" "$WORK/s2.conf"
-check "import: s2's three domains agree" sh -c "'$UMBRAL' -N s2 status --json | jq -e .consistent"
+check "import: s2's three domains agree" sh -c "'$UMBRAL' -N s2 status --json | jq -e .consistent >/dev/null"
 s2rev=$("$UMBRAL" -N s2 status --json | jq -r .revision)
 printf 'site add q1 --key %s --prefix 10.81.0.0/16\nsite add q2 --key nonsense --prefix 10.82.0.0/16\nsite add q3 --key %s --prefix 10.83.0.0/16\n' \
 	"$(newkey)" "$(newkey)" >"$WORK/bad.script"
