@@ -8,7 +8,7 @@ SAN ?=
 DEBPKGS = build-essential pkg-config libev-dev libnftnl-dev libmnl-dev libsodium-dev \
 	libsqlite3-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
 	iperf3 tcpdump iputils-ping udhcpc isc-dhcp-client socat python3 procps jq \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev libedit-dev
 
 CFLAGS_BASE = -std=gnu11 -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Werror \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -I.
@@ -42,7 +42,7 @@ $(O)/umbrald: $(O)/core/umbrald.o $(O)/libumbral.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/umbral: $(O)/cli/umbral.o $(O)/libumbral.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -ledit
 
 $(O)/tests/%: tests/unit/%.c $(O)/libumbral.a
 	@mkdir -p $(dir $@)

@@ -13,6 +13,7 @@
 #include "cli/adm.h"
 #include "cli/node.h"
 #include "cli/script.h"
+#include "cli/shell.h"
 #include "core/ctlmsg.h"
 
 struct command {
@@ -321,7 +322,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: umbral -N NODE [--json] [-m COMMENT] [--confirm MINUTES] COMMAND [ARGS]\n"
-		   "       umbral -N NODE -f FILE\n\n"
+		   "       umbral -N NODE -f FILE\n"
+		   "       umbral -N NODE [--idle MINUTES]     (the interactive shell)\n\n"
 		   "Administers an Umbral node through its local control sockets\n"
 		   "(RUN_DIR/NODE/{red,crypto,black}.sock; RUN_DIR is /run/umbral, or\n"
 		   "--run-dir / $UMBRAL_RUN_DIR). NODE may also come from $UMBRAL_NODE.\n\n"
@@ -422,6 +424,29 @@ script_line(void *ctx, int argc, char **argv)
 	return rc;
 }
 
+static void
+help_all(void)
+{
+	usage(stdout);
+	printf("\nIn the shell, changes (site add/del, split add/del, node set) are staged:\n"
+	       "  show changes   what is staged\n"
+	       "  commit [-m TEXT] [confirm MINUTES]\n"
+	       "                 applies them to the three domains as one revision\n"
+	       "  discard        drops them; exit or quit leaves (staged changes are lost)\n");
+}
+
+static int
+run_shell(struct node_ctx *n, double idle_min)
+{
+	static const char *names[NCOMMANDS];
+	struct shell_cfg cfg = {.commands = names, .ncommands = NCOMMANDS, .run = script_line,
+				.help = help_all, .ctx = n, .idle_s = (unsigned)(idle_min * 60)};
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i].name;
+	return shell_run(n, &cfg);
+}
+
 static int
 parse_minutes(const char *s, double scale, double *out)
 {
@@ -447,10 +472,12 @@ main(int argc, char **argv)
 					     {"confirm", required_argument, NULL, 'c'},
 					     {"confirm-seconds", required_argument, NULL, 'C'},
 					     {"file", required_argument, NULL, 'f'},
+					     {"idle", required_argument, NULL, 'i'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	struct node_ctx n = {0};
 	const char *env, *script = NULL;
+	double idle_min = 15;
 	int c;
 
 	if ((env = getenv("UMBRAL_NODE")))
@@ -479,6 +506,13 @@ main(int argc, char **argv)
 		case 'f':
 			script = optarg;
 			break;
+		case 'i':
+			idle_min = strtod(optarg, NULL);
+			if (!(idle_min >= 0)) {
+				fprintf(stderr, "umbral: --idle '%s': give minutes (0: never)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -493,6 +527,8 @@ main(int argc, char **argv)
 	}
 	if (script)
 		return script_run(script, script_line, &n);
+	if (optind >= argc && n.node[0])
+		return run_shell(&n, idle_min);
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;

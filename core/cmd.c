@@ -254,10 +254,16 @@ change_target(struct daemon *d, int argc, char **argv, struct policy *next, stru
 	}
 	if (policy_copy(next, &d->policy) < 0)
 		return CTL_FAILED;
-	if (policy_edit(next, argc, argv, &eb) < 0) {
-		buf_puts(out, eb.text);
-		policy_free(next);
-		return CTL_INVALID;
+	/* A candidate of several edits comes as one request, the edits separated by ";". */
+	for (int i = 0, start = 0; i <= argc; i++) {
+		if (i < argc && strcmp(argv[i], ";") != 0)
+			continue;
+		if (i > start && policy_edit(next, i - start, argv + start, &eb) < 0) {
+			buf_puts(out, eb.text);
+			policy_free(next);
+			return CTL_INVALID;
+		}
+		start = i + 1;
 	}
 	return CTL_OK;
 }
