@@ -133,7 +133,36 @@ check "  ... and says so" has 'nothing awaits confirmation'
 expect_rc 2 "--confirm -1: bad input" U --confirm -1 site del c3
 check "  ... names the argument" has "confirm '-1'"
 
-# --- 5. export and import: show config on s1, -f on a fresh node
+# --- 5. the interactive shell, through a pseudo-terminal
+r4=$(rev)
+k5=$(newkey)
+/usr/bin/python3 "$top/tests/integration/pty_drive.py" "$UMBRAL" -N s1 --- \
+	"sta\t\r" "site del \t\t" "c3\r" "site add bad --key nonsense --prefix 10.91.0.0/16\r" \
+	"site add k9 --key $k5 --prefix 10.90.0.0/16\r" "show changes\r" \
+	"commit -m 'from the shell'\r" "diff $r4\r" "exit\r" >"$WORK/shell.out" 2>&1
+check "shell: exits 0" [ $? -eq 0 ]
+tr -d '\r' <"$WORK/shell.out" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' >"$WORK/out"
+check "shell: the prompt names the node and revision" has "^s1\[r$r4\]# "
+check "shell: 'sta<TAB>' completes to status, which runs" has "^red    revision $r4"
+check "shell: 'site del <TAB><TAB>' offers the known site names" grep -Eq 'c3 +s2 +t1' "$WORK/out"
+check "shell: a change is staged, not applied" has "staged (1 uncommitted change;"
+check "shell: the prompt shows uncommitted changes" has "^s1\[r$r4 \*uncommitted\*\]# "
+check "shell: a bad change is refused when staged, naming the field" has "key"
+check "shell: show changes lists both staged changes" \
+	sh -c "grep -q '^+ site del c3\$' '$WORK/out' && grep -q '^+ site add k9 --key' '$WORK/out'"
+check "shell: commit applies them as one revision, $((r4 + 1))" has "node s1: revision $((r4 + 1)) applied"
+check "shell: diff $r4 shows both changes" \
+	sh -c "grep -q '^- site add c3' '$WORK/out' && grep -q '^+ site add k9' '$WORK/out'"
+check "shell: every domain at $((r4 + 1)), with the shell's comment" \
+	sh -c "[ \"\$('$UMBRAL' -N s1 status --json | jq -r '[.domains[].revision] | map(tostring) | join(\" \")')\" = '$((r4 + 1)) $((r4 + 1)) $((r4 + 1))' ] && '$UMBRAL' -N s1 show revisions | grep -q '^ *$((r4 + 1)) .*from the shell  (current)'"
+/usr/bin/python3 "$top/tests/integration/pty_drive.py" runuser -u umbt-op -- "$UMBRAL" -N s1 --- \
+	"site del s2\r" "exit\r" >"$WORK/out" 2>&1
+check "shell as an operator: staging a change is refused" has "permission denied: umbt-op"
+/usr/bin/python3 "$top/tests/integration/pty_drive.py" "$UMBRAL" -N s1 --idle 0.05 --- SLEEP:5 >"$WORK/out" 2>&1
+check "shell: an idle session ends by itself (--idle 0.05)" has "session idle too long: closed"
+check "shell: and nothing changed meanwhile" [ "$(rev)" = $((r4 + 1)) ]
+
+# --- 6. export and import: show config on s1, -f on a fresh node
 U show config >"$WORK/s1.conf"
 for d in crypto red black; do kill "$("$LAB" pid s2 "$d")"; done
 for d in crypto red black; do wait_for 5 sh -c "! kill -0 $("$LAB" pid s2 "$d") 2>/dev/null"; done
@@ -153,7 +182,7 @@ check "  ... line 1 applied, line 3 not" [ "$("$UMBRAL" -N s2 status --json | jq
 printf 'site add "q4 --key x\n' >"$WORK/quote.script"
 expect_rc 2 "an unterminated quote in a script is bad input" "$UMBRAL" -N s2 -f "$WORK/quote.script"
 
-# --- 6. tampering with the audit log
+# --- 7. tampering with the audit log
 U log --json >"$WORK/log3.json"
 seq=$(jq -r '[.[] | select(.domain == "red" and (.command | startswith("site add t1")) and .kind == "change")][0].seq' "$WORK/log3.json")
 db=/run/umbral-lab/s1/red/policy.db
