@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli/script.h"
 #include "core/ctlmsg.h"
 
 #define KEY_LEN 44 /* the sort key daemons put before each keyed audit line */
@@ -70,7 +71,8 @@ collect(struct lines *l, const char *text)
 static void
 print_merged(const struct node_ctx *n, struct lines *l)
 {
-	qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
 	if (n->json)
 		fputs("[", stdout);
 	for (size_t i = 0; i < l->n; i++) {
@@ -250,4 +252,102 @@ adm_parse_time(const char *s, int64_t *out)
 		}
 	}
 	return -1;
+}
+
+/* Each domain's revision into rev[]; -1 (said why) when one does not answer. */
+static int
+domain_revisions(struct node_ctx *n, long long rev[DOMAIN_COUNT])
+{
+	char *req[] = {"revision"};
+
+	for (int d = 0; d < DOMAIN_COUNT; d++) {
+		struct buf r;
+		int st;
+		buf_init(&r);
+		st = node_ask(n, (enum domain)d, 1, req, &r);
+		rev[d] = st == CTL_OK ? strtoll(buf_str(&r), NULL, 10) : -1;
+		if (st != CTL_OK)
+			fprintf(stderr, "umbral: %s domain of node %s: %s%s", domain_name((enum domain)d),
+				n->node, st < 0 ? strerror(-st) : buf_str(&r), st < 0 ? "\n" : "");
+		buf_free(&r);
+		if (rev[d] < 0)
+			return st == CTL_DENIED ? EXIT_DENIED : EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+/* Sends "replace ; LINE ; LINE ..." (the leader's show config) to domain d at base. */
+static int
+replace_in(struct node_ctx *n, enum domain d, long long base, const char *config,
+	   const char *comment)
+{
+	size_t len = strlen(config);
+	char *text = strdup(config), **w = calloc(len + 8, sizeof(*w)), b[24];
+	const char *why;
+	struct buf r;
+	int nw = 0, st = -ENOMEM;
+
+	snprintf(b, sizeof(b), "%lld", base);
+	if (text && w) {
+		w[nw++] = "--base";
+		w[nw++] = b;
+		w[nw++] = "--comment";
+		w[nw++] = (char *)comment;
+		w[nw++] = "replace";
+		for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+			w[nw++] = ";";
+			int k = script_split(line, w + nw, (int)(len + 8) - nw, &why);
+			nw += k > 0 ? k : 0;
+		}
+		buf_init(&r);
+		st = node_ask(n, d, nw, w, &r);
+		fputs(st == CTL_OK ? buf_str(&r) : st < 0 ? strerror(-st) : buf_str(&r),
+		      st == CTL_OK ? stdout : stderr);
+		buf_free(&r);
+	}
+	free(text);
+	free(w);
+	return st;
+}
+
+int
+adm_repair(struct node_ctx *n, int argc, char **argv)
+{
+	static const enum domain order[] = {DOMAIN_CRYPTO, DOMAIN_RED, DOMAIN_BLACK};
+	char *show[] = {"show", "config"}, comment[96];
+	long long rev[DOMAIN_COUNT];
+	struct buf cfg;
+	int lead = 0, rc, st;
+
+	(void)argv;
+	if (argc != 1)
+		return EXIT_USAGE;
+	if ((rc = domain_revisions(n, rev)) != EXIT_OK)
+		return rc;
+	for (int d = 1; d < DOMAIN_COUNT; d++)
+		if (rev[d] > rev[lead])
+			lead = d;
+	if (rev[0] == rev[1] && rev[1] == rev[2]) {
+		printf("node %s: every domain at revision %lld; nothing to repair\n", n->node, rev[0]);
+		return EXIT_OK;
+	}
+	buf_init(&cfg);
+	st = node_ask(n, (enum domain)lead, 2, show, &cfg);
+	snprintf(comment, sizeof(comment), "repair: revision %lld as in %s", rev[lead],
+		 domain_name((enum domain)lead));
+	for (int i = 0; i < DOMAIN_COUNT && st == CTL_OK; i++)
+		if (rev[order[i]] < rev[lead])
+			st = replace_in(n, order[i], rev[order[i]], buf_str(&cfg), comment);
+	buf_free(&cfg);
+	if (st != CTL_OK)
+		return st < 0 ? EXIT_FAIL : node_exit_code(st);
+	if ((rc = domain_revisions(n, rev)) != EXIT_OK)
+		return rc;
+	if (rev[0] != rev[1] || rev[1] != rev[2]) {
+		fprintf(stderr, "umbral: node %s: still apart (red %lld, crypto %lld, black %lld)\n",
+			n->node, rev[0], rev[1], rev[2]);
+		return EXIT_FAIL;
+	}
+	printf("node %s: every domain at revision %lld\n", n->node, rev[0]);
+	return EXIT_OK;
 }

@@ -17,6 +17,12 @@ int adm_log(struct node_ctx *n, int argc, char **argv);
 int adm_audit_verify(struct node_ctx *n, int argc, char **argv);
 /* rollback N: revision N's content as a new revision, in a fail-closed order. */
 int adm_rollback(struct node_ctx *n, int argc, char **argv, const char *comment);
+/*
+ * repair: a domain left behind by a change that stopped half-way (a daemon
+ * killed, a domain unreachable) is given the newest domain's policy content
+ * as its next revision, so that all three agree again.
+ */
+int adm_repair(struct node_ctx *n, int argc, char **argv);
 /* confirm: keeps the revision a --confirm change made. */
 int adm_confirm(struct node_ctx *n, int argc, char **argv);
 /*

@@ -79,8 +79,8 @@ common_revision(const struct node_ctx *n)
 	if (rev[0] != rev[1] || rev[1] != rev[2]) {
 		fprintf(stderr,
 			"umbral: node %s: domains disagree (red %lld, crypto %lld, black %lld); "
-			"nothing changed\n",
-			n->node, rev[0], rev[1], rev[2]);
+			"nothing changed; 'umbral -N %s repair' brings them together\n",
+			n->node, rev[0], rev[1], rev[2], n->node);
 		return -1;
 	}
 	return rev[0];

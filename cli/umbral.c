@@ -228,6 +228,13 @@ run_confirm(struct node_ctx *n, const struct command *c, int argc, char **argv)
 	return adm_confirm(n, argc, argv);
 }
 
+static int
+run_repair(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	return adm_repair(n, argc, argv);
+}
+
 static const struct command commands[] = {
 	{"status", "status [--json]",
 	 "Shows each domain (red, crypto, black): its policy revision, whether the\n"
@@ -313,6 +320,11 @@ static const struct command commands[] = {
 	 "Checks each domain's hash-chained audit log: a changed, removed or reordered\n"
 	 "record is found and the first bad one named. Exits 1 if any chain is broken.\n",
 	 run_audit_verify},
+	{"repair", "repair",
+	 "When a change stopped half-way (a daemon killed, a domain unreachable) the\n"
+	 "domains disagree and further changes are refused. repair gives each domain\n"
+	 "that is behind the newest domain's policy as its next revision.\n",
+	 run_repair},
 	{"whoami", "whoami", "Says who the node thinks you are, and your role.\n", run_red},
 };
 

@@ -252,8 +252,14 @@ change_target(struct daemon *d, int argc, char **argv, struct policy *next, stru
 		}
 		return CTL_OK;
 	}
-	if (policy_copy(next, &d->policy) < 0)
+	if (strcmp(argv[0], "replace") == 0) {
+		/* The whole policy, as show config prints it: repair of a domain left behind. */
+		policy_init(next);
+		argc--;
+		argv++;
+	} else if (policy_copy(next, &d->policy) < 0) {
 		return CTL_FAILED;
+	}
 	/* A candidate of several edits comes as one request, the edits separated by ";". */
 	for (int i = 0, start = 0; i <= argc; i++) {
 		if (i < argc && strcmp(argv[i], ";") != 0)
@@ -345,7 +351,7 @@ is_change(int argc, char **argv)
 	struct change_opts o;
 	int skip = change_opts_parse(argc, argv, &o);
 
-	if (skip < argc && strcmp(argv[skip], "rollback") == 0)
+	if (skip < argc && (strcmp(argv[skip], "rollback") == 0 || strcmp(argv[skip], "replace") == 0))
 		return true;
 	return policy_edit_known(argc - skip, argv + skip);
 }
