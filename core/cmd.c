@@ -394,6 +394,19 @@ refuse_change(struct daemon *d, const struct ctl_peer *peer, int argc, char **ar
 	return CTL_DENIED;
 }
 
+/* Keys live in crypto; creating or replacing one is a security event for the audit log. */
+static int
+key_cmd(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv, struct buf *out)
+{
+	int st = crypto_key_cmd(d, argc, argv, out);
+
+	if (argc > 1 && strcmp(argv[1], "generate") == 0)
+		admin_audit(d, peer, AUDIT_KIND_KEY_ROTATION, argc, argv, 0,
+			    st == CTL_OK ? "new WireGuard key pair" : "", st == CTL_OK ? AUDIT_OK
+										 : AUDIT_FAILED);
+	return st;
+}
+
 int
 daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, struct buf *out)
 {
@@ -440,7 +453,7 @@ daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, str
 			buf_puts(out, "key: keys live only in the crypto domain\n");
 			return CTL_INVALID;
 		}
-		return crypto_key_cmd(d, argc, argv, out);
+		return key_cmd(d, peer, argc, argv, out);
 	}
 	if (is_change(argc, argv))
 		return cmd_change(d, peer, argc, argv, out);

@@ -73,6 +73,8 @@ check "log: records say when and who (uid)" \
 check "log: the change's summary says what changed" \
 	jqe '[.[] | select(.user == "umbt-adm")][0].summary | test("^\\+1 -0; \\+ site add t1 ")' "$WORK/log.json"
 U log >"$WORK/out"
+check "log: the lab's key generation is a key-rotation record from crypto" \
+	jqe '[.[] | select(.kind == "key-rotation" and .domain == "crypto" and .outcome == "ok" and .command == "key generate")] | length == 1' "$WORK/log.json"
 check "log (text): the refusal is there, one line" has 'operator umbt-op (uid [0-9]*) refused denied: site add t1'
 check "log --since in the future shows nothing" [ "$(U log --since @$(($(date +%s) + 3600)) --json | jq length)" -eq 0 ]
 check "log --since 10m shows the change" sh -c "'$UMBRAL' -N s1 log --since 10m | grep -q 'site add t1'"
