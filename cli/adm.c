@@ -95,8 +95,10 @@ adm_log(struct node_ctx *n, int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "--since") == 0) {
 		if (adm_parse_time(argv[2], &t) < 0) {
-			fprintf(stderr, "umbral: log: --since '%s': not a time (e.g. 2026-11-23 "
-					"12:00, @1700000000, 10m, 2h, 1d)\n", argv[2]);
+			fprintf(stderr,
+				"umbral: log: --since '%s': not a time (e.g. 2026-11-23 "
+				"12:00, @1700000000, 10m, 2h, 1d)\n",
+				argv[2]);
 			return EXIT_USAGE;
 		}
 		snprintf(since, sizeof(since), "%lld", (long long)t);
@@ -195,8 +197,9 @@ adm_confirm(struct node_ctx *n, int argc, char **argv)
 		buf_init(&r);
 		st = node_ask(n, (enum domain)d, 1, argv, &r);
 		if (st < 0)
-			fprintf(stderr, "umbral: %s domain of node %s is not answering: %s; "
-					"it goes back by itself unless confirmed\n",
+			fprintf(stderr,
+				"umbral: %s domain of node %s is not answering: %s; "
+				"it goes back by itself unless confirmed\n",
 				domain_name((enum domain)d), n->node, strerror(-st));
 		else
 			fputs(buf_str(&r), st == CTL_OK ? stdout : stderr);
@@ -217,11 +220,20 @@ parse_age(const char *s, int64_t *out)
 	if (end == s || v < 0 || end[0] == '\0' || end[1] != '\0')
 		return -1;
 	switch (*end) {
-	case 's': unit = 1; break;
-	case 'm': unit = 60; break;
-	case 'h': unit = 3600; break;
-	case 'd': unit = 86400; break;
-	default: return -1;
+	case 's':
+		unit = 1;
+		break;
+	case 'm':
+		unit = 60;
+		break;
+	case 'h':
+		unit = 3600;
+		break;
+	case 'd':
+		unit = 86400;
+		break;
+	default:
+		return -1;
 	}
 	*out = (int64_t)time(NULL) - v * unit;
 	return 0;
@@ -267,8 +279,9 @@ domain_revisions(struct node_ctx *n, long long rev[DOMAIN_COUNT])
 		st = node_ask(n, (enum domain)d, 1, req, &r);
 		rev[d] = st == CTL_OK ? strtoll(buf_str(&r), NULL, 10) : -1;
 		if (st != CTL_OK)
-			fprintf(stderr, "umbral: %s domain of node %s: %s%s", domain_name((enum domain)d),
-				n->node, st < 0 ? strerror(-st) : buf_str(&r), st < 0 ? "\n" : "");
+			fprintf(stderr, "umbral: %s domain of node %s: %s%s",
+				domain_name((enum domain)d), n->node,
+				st < 0 ? strerror(-st) : buf_str(&r), st < 0 ? "\n" : "");
 		buf_free(&r);
 		if (rev[d] < 0)
 			return st == CTL_DENIED ? EXIT_DENIED : EXIT_FAIL;
@@ -301,8 +314,10 @@ replace_in(struct node_ctx *n, enum domain d, long long base, const char *config
 		}
 		buf_init(&r);
 		st = node_ask(n, d, nw, w, &r);
-		fputs(st == CTL_OK ? buf_str(&r) : st < 0 ? strerror(-st) : buf_str(&r),
-		      st == CTL_OK ? stdout : stderr);
+		if (st < 0)
+			fprintf(stderr, "umbral: %s domain: %s\n", domain_name(d), strerror(-st));
+		else
+			fputs(buf_str(&r), st == CTL_OK ? stdout : stderr);
 		buf_free(&r);
 	}
 	free(text);
@@ -328,7 +343,8 @@ adm_repair(struct node_ctx *n, int argc, char **argv)
 		if (rev[d] > rev[lead])
 			lead = d;
 	if (rev[0] == rev[1] && rev[1] == rev[2]) {
-		printf("node %s: every domain at revision %lld; nothing to repair\n", n->node, rev[0]);
+		printf("node %s: every domain at revision %lld; nothing to repair\n", n->node,
+		       rev[0]);
 		return EXIT_OK;
 	}
 	buf_init(&cfg);
@@ -344,7 +360,8 @@ adm_repair(struct node_ctx *n, int argc, char **argv)
 	if ((rc = domain_revisions(n, rev)) != EXIT_OK)
 		return rc;
 	if (rev[0] != rev[1] || rev[1] != rev[2]) {
-		fprintf(stderr, "umbral: node %s: still apart (red %lld, crypto %lld, black %lld)\n",
+		fprintf(stderr,
+			"umbral: node %s: still apart (red %lld, crypto %lld, black %lld)\n",
 			n->node, rev[0], rev[1], rev[2]);
 		return EXIT_FAIL;
 	}

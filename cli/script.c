@@ -90,9 +90,11 @@ script_run(const char *path, script_cmd run, void *ctx)
 			fprintf(stderr, "umbral: %s:%d: %s\n", path, lineno, why);
 			rc = 2;
 		} else if (argc > 0 && (rc = run(ctx, argc, argv)) != 0) {
-			fprintf(stderr, "umbral: %s:%d: '%s%s%s' failed (exit %d); the lines after it "
-					"were not run\n",
-				path, lineno, argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "", rc);
+			fprintf(stderr,
+				"umbral: %s:%d: '%s%s%s' failed (exit %d); the lines after it "
+				"were not run\n",
+				path, lineno, argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "",
+				rc);
 		}
 	}
 	free(line);

@@ -128,8 +128,10 @@ commit(struct node_ctx *n, struct cand *c, int argc, char **argv)
 			   (n->confirm_s = strtod(argv[i + 1], NULL) * 60) > 0) {
 			i++;
 		} else {
-			fprintf(stderr, "umbral: commit: '%s': usage: commit [-m TEXT] "
-					"[confirm MINUTES]\n", argv[i]);
+			fprintf(stderr,
+				"umbral: commit: '%s': usage: commit [-m TEXT] "
+				"[confirm MINUTES]\n",
+				argv[i]);
 			n->confirm_s = saved;
 			return;
 		}
@@ -184,7 +186,8 @@ match_sites(void)
 
 	buf_init(&r);
 	if (node_ask(cur_node, DOMAIN_RED, 2, argv, &r) == CTL_OK)
-		for (const char *s = buf_str(&r); *s; s += strcspn(s, "\n") + (s[strcspn(s, "\n")] != 0))
+		for (const char *s = buf_str(&r); *s;
+		     s += strcspn(s, "\n") + (s[strcspn(s, "\n")] != 0))
 			match_add(s, strcspn(s, " \n"));
 	buf_free(&r);
 }
@@ -192,12 +195,12 @@ match_sites(void)
 static void
 match_commands(int nth, const char *first)
 {
-	static const char *const extra[] = {"commit", "discard", "exit", "quit", "help",
-					    "show changes"};
+	static const char *const extra[] = {"commit", "discard", "exit",
+					    "quit",   "help",	 "show changes"};
 
 	for (size_t i = 0; i < cur_cfg->ncommands + 6; i++) {
-		const char *w = i < cur_cfg->ncommands ? cur_cfg->commands[i]
-						       : extra[i - cur_cfg->ncommands];
+		const char *w =
+		    i < cur_cfg->ncommands ? cur_cfg->commands[i] : extra[i - cur_cfg->ncommands];
 		size_t l1 = strcspn(w, " ");
 		if (nth == 0)
 			match_add(w, l1);
@@ -304,7 +307,8 @@ shell_run(struct node_ctx *n, const struct shell_cfg *cfg)
 	rl_attempted_completion_function = complete;
 	signal(SIGALRM, idle_cb);
 	printf("umbral shell on node %s: 'help' lists commands; changes are staged until "
-	       "'commit'\n", n->node);
+	       "'commit'\n",
+	       n->node);
 	for (;;) {
 		make_prompt(n, &c, prompt, sizeof(prompt));
 		alarm(idle_s);

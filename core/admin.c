@@ -197,7 +197,8 @@ admin_show_revisions(struct daemon *d, int argc, char **argv, struct buf *out)
 		time_t t = (time_t)revs[i].time;
 		struct tm tm;
 		if (json) {
-			buf_printf(out, "%s{\"revision\":%" PRId64 ",\"time\":%" PRId64 ",\"author\":",
+			buf_printf(out,
+				   "%s{\"revision\":%" PRId64 ",\"time\":%" PRId64 ",\"author\":",
 				   i ? "," : "", revs[i].number, revs[i].time);
 			buf_json_str(out, revs[i].author);
 			buf_puts(out, ",\"comment\":");

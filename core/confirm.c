@@ -160,8 +160,9 @@ admin_status(struct daemon *d, bool json, struct buf *out)
 
 	if (json) {
 		if (d->confirm_rev)
-			buf_printf(out, ",\"confirm\":{\"revision\":%" PRId64 ",\"back_to\":%" PRId64
-					",\"seconds_left\":%lld}",
+			buf_printf(out,
+				   ",\"confirm\":{\"revision\":%" PRId64 ",\"back_to\":%" PRId64
+				   ",\"seconds_left\":%lld}",
 				   d->confirm_rev, d->confirm_base, left);
 		else
 			buf_puts(out, ",\"confirm\":null");
