@@ -8,7 +8,7 @@ SAN ?=
 DEBPKGS = build-essential pkg-config libev-dev libnftnl-dev libmnl-dev libsodium-dev \
 	libsqlite3-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
 	iperf3 tcpdump iputils-ping udhcpc isc-dhcp-client socat python3 procps jq \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev libedit-dev
 
 CFLAGS_BASE = -std=gnu11 -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Werror \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -I.
@@ -42,7 +42,7 @@ $(O)/umbrald: $(O)/core/umbrald.o $(O)/libumbral.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(O)/umbral: $(O)/cli/umbral.o $(O)/libumbral.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -ledit
 
 $(O)/tests/%: tests/unit/%.c $(O)/libumbral.a
 	@mkdir -p $(dir $@)
@@ -53,7 +53,8 @@ unit: $(UNIT)
 		if $$t >$$t.log 2>&1; then pass=$$((pass+1)); else fail=$$((fail+1)); cat $$t.log; fi; \
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
-# Installs the Debian packages the project needs, only when some are missing.
+# Installs the Debian packages the project needs, only when some are missing,
+# and creates the administrators' and operators' groups (DESIGN §5).
 deps:
 	@missing=$$(for p in $(DEBPKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q 'install ok installed' || echo $$p; done); \
@@ -62,6 +63,8 @@ deps:
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: all present"; fi
+	@for g in umbral-admin umbral-operator; do \
+		getent group $$g >/dev/null || groupadd --system $$g; done
 
 check: deps all unit
 	tests/integration/run $(O)

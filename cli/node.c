@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/client.h"
 #include "core/ctlmsg.h"
@@ -68,6 +69,8 @@ common_revision(const struct node_ctx *n)
 		st = node_ask(n, (enum domain)d, 1, argv, &r);
 		if (st < 0)
 			print_unreachable(n, (enum domain)d, st);
+		else if (st != CTL_OK)
+			fputs(buf_str(&r), stderr);
 		rev[d] = st == CTL_OK ? strtoll(buf_str(&r), NULL, 10) : -1;
 		buf_free(&r);
 		if (rev[d] < 0)
@@ -76,8 +79,8 @@ common_revision(const struct node_ctx *n)
 	if (rev[0] != rev[1] || rev[1] != rev[2]) {
 		fprintf(stderr,
 			"umbral: node %s: domains disagree (red %lld, crypto %lld, black %lld); "
-			"nothing changed\n",
-			n->node, rev[0], rev[1], rev[2]);
+			"nothing changed; 'umbral -N %s repair' brings them together\n",
+			n->node, rev[0], rev[1], rev[2], n->node);
 		return -1;
 	}
 	return rev[0];
@@ -114,18 +117,23 @@ node_change(const struct node_ctx *n, int argc, char **argv, bool removal, const
 	static const enum domain del_order[] = {DOMAIN_BLACK, DOMAIN_RED, DOMAIN_CRYPTO};
 	const enum domain *order = removal ? del_order : add_order;
 	char base[32], *check[] = {"--check"};
-	long long rev = common_revision(n);
+	long long rev;
 	int st;
 
-	if (rev < 0)
-		return EXIT_FAIL;
+	/* Validation (and the caller's right to change) first: crypto audits a refusal. */
 	st = send_change(n, DOMAIN_CRYPTO, check, 1, argc, argv, true);
 	if (st != CTL_OK)
 		return st < 0 ? EXIT_FAIL : node_exit_code(st);
+	rev = common_revision(n);
+	if (rev < 0)
+		return EXIT_FAIL;
 	snprintf(base, sizeof(base), "%lld", rev);
 	for (int i = 0; i < DOMAIN_COUNT; i++) {
-		char *pre[] = {"--base", base, "--comment", (char *)comment};
-		st = send_change(n, order[i], pre, 4, argc, argv, true);
+		char at[32], *pre[] = {"--base", base, "--comment", (char *)comment, "--confirm-at", at};
+		/* Going back undoes the change: the last domain changed goes back first. */
+		snprintf(at, sizeof(at), "%lld",
+			 (long long)time(NULL) + (long long)(n->confirm_s + 0.5) + (DOMAIN_COUNT - 1 - i));
+		st = send_change(n, order[i], pre, n->confirm_s > 0 ? 6 : 4, argc, argv, true);
 		if (st != CTL_OK) {
 			fprintf(stderr, "umbral: node %s: stopped at the %s domain; %s\n", n->node,
 				domain_name(order[i]),
@@ -137,5 +145,8 @@ node_change(const struct node_ctx *n, int argc, char **argv, bool removal, const
 	}
 	printf("node %s: revision %lld applied (%s, %s, %s)\n", n->node, rev + 1,
 	       domain_name(order[0]), domain_name(order[1]), domain_name(order[2]));
+	if (n->confirm_s > 0)
+		printf("node %s: goes back to revision %lld in %.0f s unless 'umbral -N %s confirm'\n",
+		       n->node, rev, n->confirm_s, n->node);
 	return EXIT_OK;
 }

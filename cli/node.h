@@ -23,6 +23,7 @@ struct node_ctx {
 	char node[POLICY_NAME_MAX + 1];
 	char run_dir[PATH_MAX];
 	bool json;
+	double confirm_s; /* > 0: changes go back by themselves unless confirmed in time */
 };
 
 void node_sock_path(const struct node_ctx *n, enum domain d, char *buf, size_t len);
@@ -35,6 +36,8 @@ int node_exit_code(int status);
  * Applies one policy change to the three domains as one new revision, in the
  * fail-closed order (adding: crypto, red, black; removing: the reverse), after
  * crypto has validated it. Prints what happened. Returns an exit code.
+ * With n->confirm_s, each domain goes back by itself after that long unless
+ * confirmed, in the reverse order, a second apart.
  */
 int node_change(const struct node_ctx *n, int argc, char **argv, bool removal,
 		const char *comment);

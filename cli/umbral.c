@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/adm.h"
 #include "cli/node.h"
+#include "cli/script.h"
+#include "cli/shell.h"
 #include "core/ctlmsg.h"
 
 struct command {
@@ -40,6 +43,11 @@ run_status(struct node_ctx *n, const struct command *c, int argc, char **argv)
 		int st;
 		buf_init(&r);
 		st = node_ask(n, (enum domain)d, n->json ? 2 : 1, req, &r);
+		if (st == CTL_DENIED) { /* the same for every domain: say it once */
+			fputs(buf_str(&r), stderr);
+			buf_free(&r);
+			return EXIT_DENIED;
+		}
 		ok &= st == CTL_OK;
 		revs[d] = -1;
 		if (n->json) {
@@ -176,6 +184,49 @@ run_reload(struct node_ctx *n, const struct command *c, int argc, char **argv)
 	return worst;
 }
 
+static int
+run_red(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	return ask_one(n, DOMAIN_RED, argc, argv);
+}
+
+static int
+run_log(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	return adm_log(n, argc, argv);
+}
+
+static int
+run_audit_verify(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	n->json = false;
+	return adm_audit_verify(n, argc, argv);
+}
+
+static int
+run_rollback(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	return adm_rollback(n, argc, argv, comment);
+}
+
+static int
+run_confirm(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	return adm_confirm(n, argc, argv);
+}
+
+static int
+run_repair(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	return adm_repair(n, argc, argv);
+}
+
 static const struct command commands[] = {
 	{"status", "status [--json]",
 	 "Shows each domain (red, crypto, black): its policy revision, whether the\n"
@@ -233,6 +284,40 @@ static const struct command commands[] = {
 	 "Prints the current policy as the commands that re-create it.\n", run_show_config},
 	{"reload", "reload", "Re-applies the stored policy in every domain (idempotent).\n",
 	 run_reload},
+	{"show revisions", "show revisions [--json]",
+	 "Lists the stored revisions, newest first: number, time, author, comment.\n",
+	 run_red},
+	{"diff", "diff N [M]",
+	 "Shows what differs from revision N to revision M (default: the current one),\n"
+	 "as the commands of 'show config': '- ' only in N, '+ ' only in M. Revision 0 is\n"
+	 "the empty policy.\n",
+	 run_red},
+	{"rollback", "rollback N",
+	 "Makes revision N's content the next revision, in every domain, in a\n"
+	 "fail-closed order (the removal order when it only removes). History is kept:\n"
+	 "nothing is deleted. With --confirm it goes back by itself unless confirmed.\n",
+	 run_rollback},
+	{"confirm", "confirm",
+	 "Keeps the revision that a change made with --confirm MINUTES applied. Without\n"
+	 "it, each domain goes back to the previous revision's content by itself when\n"
+	 "the time is up (last domain changed first), and records that in its audit log.\n",
+	 run_confirm},
+	{"log", "log [--since TIME] [--json]",
+	 "Shows the audit log: every change, rollback, confirmation and refused attempt,\n"
+	 "with who (uid, user, role), when, the command, the revision and the outcome.\n"
+	 "Each domain records what it saw; the three logs are merged by time. TIME is\n"
+	 "'2026-11-23 12:00', '@EPOCH', or an age: 90s, 10m, 2h, 1d.\n",
+	 run_log},
+	{"audit verify", "audit verify",
+	 "Checks each domain's hash-chained audit log: a changed, removed or reordered\n"
+	 "record is found and the first bad one named. Exits 1 if any chain is broken.\n",
+	 run_audit_verify},
+	{"repair", "repair",
+	 "When a change stopped half-way (a daemon killed, a domain unreachable) the\n"
+	 "domains disagree and further changes are refused. repair gives each domain\n"
+	 "that is behind the newest domain's policy as its next revision.\n",
+	 run_repair},
+	{"whoami", "whoami", "Says who the node thinks you are, and your role.\n", run_red},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -240,14 +325,21 @@ static const struct command commands[] = {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: umbral -N NODE [--json] [-m COMMENT] COMMAND [ARGS]\n\n"
+	fprintf(f, "usage: umbral -N NODE [--json] [-m COMMENT] [--confirm MINUTES] COMMAND [ARGS]\n"
+		   "       umbral -N NODE -f FILE\n"
+		   "       umbral -N NODE [--idle MINUTES]     (the interactive shell)\n\n"
 		   "Administers an Umbral node through its local control sockets\n"
 		   "(RUN_DIR/NODE/{red,crypto,black}.sock; RUN_DIR is /run/umbral, or\n"
 		   "--run-dir / $UMBRAL_RUN_DIR). NODE may also come from $UMBRAL_NODE.\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %s\n", commands[i].synopsis);
-	fprintf(f, "\n'umbral COMMAND --help' explains one command.\n"
+	fprintf(f, "\n-f FILE runs the commands in FILE ('-': standard input), one a line,\n"
+		   "stopping at the first that fails; 'show config' prints such a file.\n"
+		   "--confirm MINUTES (fractions allowed): a change goes back by itself unless\n"
+		   "'umbral confirm' comes in time.\n"
+		   "Roles: root and group umbral-admin may change; umbral-operator may read.\n"
+		   "\n'umbral COMMAND --help' explains one command.\n"
 		   "Exit status: 0 done, 1 failed or a domain unreachable, 2 bad input "
 		   "(nothing changed), 3 permission denied.\n");
 }
@@ -319,9 +411,59 @@ dispatch(struct node_ctx *n, int argc, char **argv)
 	argc = take_json(n, argc, argv);
 	rc = c->run(n, c, argc, argv);
 	if (rc == EXIT_USAGE && c->run != run_add && c->run != run_node_set &&
-	    c->run != run_crypto)
+	    c->run != run_crypto && c->run != run_rollback && c->run != run_red)
 		command_help(stderr, c);
 	return rc;
+}
+
+/* One line of a script: a --json on it stays on it. */
+static int
+script_line(void *ctx, int argc, char **argv)
+{
+	struct node_ctx *n = ctx;
+	bool json = n->json;
+	int rc = dispatch(n, argc, argv);
+
+	n->json = json;
+	return rc;
+}
+
+static void
+help_all(void)
+{
+	usage(stdout);
+	printf("\nIn the shell, changes (site add/del, split add/del, node set) are staged:\n"
+	       "  show changes   what is staged\n"
+	       "  commit [-m TEXT] [confirm MINUTES]\n"
+	       "                 applies them to the three domains as one revision\n"
+	       "  discard        drops them; exit or quit leaves (staged changes are lost)\n");
+}
+
+static int
+run_shell(struct node_ctx *n, double idle_min)
+{
+	static const char *names[NCOMMANDS];
+	struct shell_cfg cfg = {.commands = names, .ncommands = NCOMMANDS, .run = script_line,
+				.help = help_all, .ctx = n, .idle_s = (unsigned)(idle_min * 60)};
+
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		names[i] = commands[i].name;
+	return shell_run(n, &cfg);
+}
+
+static int
+parse_minutes(const char *s, double scale, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || *end || !(v > 0) || v * scale > 7 * 86400) {
+		fprintf(stderr, "umbral: --confirm '%s': give a positive number of %s (at most a "
+				"week)\n", s, scale == 60 ? "minutes" : "seconds");
+		return -1;
+	}
+	*out = v * scale;
+	return 0;
 }
 
 int
@@ -331,17 +473,22 @@ main(int argc, char **argv)
 					     {"run-dir", required_argument, NULL, 'r'},
 					     {"json", no_argument, NULL, 'j'},
 					     {"comment", required_argument, NULL, 'm'},
+					     {"confirm", required_argument, NULL, 'c'},
+					     {"confirm-seconds", required_argument, NULL, 'C'},
+					     {"file", required_argument, NULL, 'f'},
+					     {"idle", required_argument, NULL, 'i'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	struct node_ctx n = {0};
-	const char *env;
+	const char *env, *script = NULL;
+	double idle_min = 15;
 	int c;
 
 	if ((env = getenv("UMBRAL_NODE")))
 		snprintf(n.node, sizeof(n.node), "%s", env);
 	env = getenv("UMBRAL_RUN_DIR");
 	snprintf(n.run_dir, sizeof(n.run_dir), "%s", env ? env : "/run/umbral");
-	while ((c = getopt_long(argc, argv, "+N:m:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+N:m:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'N':
 			snprintf(n.node, sizeof(n.node), "%s", optarg);
@@ -355,6 +502,21 @@ main(int argc, char **argv)
 		case 'm':
 			comment = optarg;
 			break;
+		case 'c':
+		case 'C':
+			if (parse_minutes(optarg, c == 'c' ? 60 : 1, &n.confirm_s) < 0)
+				return EXIT_USAGE;
+			break;
+		case 'f':
+			script = optarg;
+			break;
+		case 'i':
+			idle_min = strtod(optarg, NULL);
+			if (!(idle_min >= 0)) {
+				fprintf(stderr, "umbral: --idle '%s': give minutes (0: never)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -363,6 +525,14 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (script && optind < argc) {
+		fprintf(stderr, "umbral: -f FILE takes no command on the line\n");
+		return EXIT_USAGE;
+	}
+	if (script)
+		return script_run(script, script_line, &n);
+	if (optind >= argc && n.node[0])
+		return run_shell(&n, idle_min);
 	if (optind >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;

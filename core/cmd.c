@@ -14,9 +14,11 @@
 #include "core/ctlmsg.h"
 #include "core/daemon.h"
 #include "core/log.h"
-#include "policy/edit.h"
+#include "policy/diff.h"
 #include "policy/ct.h"
+#include "policy/edit.h"
 #include "policy/explain.h"
+#include "storage/audit.h"
 #include "storage/store.h"
 
 static bool
@@ -50,6 +52,7 @@ cmd_status(struct daemon *d, int argc, char **argv, struct buf *out)
 			buf_json_str(out, d->apply_error);
 		else
 			buf_puts(out, "null");
+		admin_status(d, true, out);
 		if (d->domain == DOMAIN_CRYPTO)
 			crypto_status_json(d, out);
 		buf_puts(out, "}\n");
@@ -60,6 +63,7 @@ cmd_status(struct daemon *d, int argc, char **argv, struct buf *out)
 		   d->applied ? "applied" : "NOT APPLIED", up, (int)getpid(), d->policy.nsites);
 	if (d->apply_error[0])
 		buf_printf(out, "  last error: %s\n", d->apply_error);
+	admin_status(d, false, out);
 	if (d->domain == DOMAIN_CRYPTO)
 		crypto_status_text(d, out);
 	return CTL_OK;
@@ -164,6 +168,7 @@ struct change_opts {
 	long long base; /* -1: not given */
 	bool check;
 	const char *comment;
+	long long confirm_at; /* 0: not a confirmed commit */
 };
 
 /* Strips the leading options the CLI adds to a change. Returns how many words they took. */
@@ -182,6 +187,9 @@ change_opts_parse(int argc, char **argv, struct change_opts *o)
 			i += 2;
 		} else if (strcmp(argv[i], "--comment") == 0 && i + 1 < argc) {
 			o->comment = argv[i + 1];
+			i += 2;
+		} else if (strcmp(argv[i], "--confirm-at") == 0 && i + 1 < argc) {
+			o->confirm_at = strtoll(argv[i + 1], NULL, 10);
 			i += 2;
 		} else {
 			break;
@@ -207,12 +215,11 @@ prune_flows(const struct policy *old, const struct policy *next)
 			 n == 1 ? "" : "s");
 }
 
-static int
-change_commit(struct daemon *d, struct policy *next, const struct ctl_peer *peer,
-	      const char *comment, struct buf *out)
+int
+daemon_commit(struct daemon *d, struct policy *next, const char *author, const char *comment,
+	      struct buf *out)
 {
 	struct errbuf eb = {0};
-	char author[96];
 	int ret;
 
 	next->revision = d->policy.revision + 1;
@@ -224,7 +231,6 @@ change_commit(struct daemon *d, struct policy *next, const struct ctl_peer *peer
 	}
 	if (d->domain == DOMAIN_RED)
 		prune_flows(&d->policy, next);
-	author_of(peer, author, sizeof(author));
 	ret = store_commit(d->store, next, author, comment);
 	if (ret < 0) {
 		buf_printf(out, "%s: cannot store revision %lld: %s; nothing changed\n",
@@ -241,35 +247,109 @@ change_commit(struct daemon *d, struct policy *next, const struct ctl_peer *peer
 	return CTL_OK;
 }
 
+/* The policy a change asks for: an edit of the current one, or an old revision's content. */
+static int
+change_target(struct daemon *d, int argc, char **argv, struct policy *next, struct buf *out)
+{
+	struct errbuf eb = {0};
+	struct buf msg;
+
+	if (strcmp(argv[0], "rollback") == 0) {
+		if (argc != 2) {
+			buf_puts(out, "rollback: give one revision number: rollback N\n");
+			return CTL_INVALID;
+		}
+		buf_init(&msg);
+		if (admin_load_revision(d, argv[1], next, &msg) < 0) {
+			buf_printf(out, "rollback: %s", buf_str(&msg));
+			buf_free(&msg);
+			return CTL_INVALID;
+		}
+		buf_free(&msg);
+		if (policy_validate(next, &eb) < 0) {
+			buf_printf(out, "rollback: revision %s is not valid now:\n%s", argv[1], eb.text);
+			policy_free(next);
+			return CTL_INVALID;
+		}
+		return CTL_OK;
+	}
+	if (strcmp(argv[0], "replace") == 0) {
+		/* The whole policy, as show config prints it: repair of a domain left behind. */
+		policy_init(next);
+		argc--;
+		argv++;
+	} else if (policy_copy(next, &d->policy) < 0) {
+		return CTL_FAILED;
+	}
+	/* A candidate of several edits comes as one request, the edits separated by ";". */
+	for (int i = 0, start = 0; i <= argc; i++) {
+		if (i < argc && strcmp(argv[i], ";") != 0)
+			continue;
+		if (i > start && policy_edit(next, i - start, argv + start, &eb) < 0) {
+			buf_puts(out, eb.text);
+			policy_free(next);
+			return CTL_INVALID;
+		}
+		start = i + 1;
+	}
+	return CTL_OK;
+}
+
+/* Commits next, audits the attempt, and starts the clock of a confirmed commit. */
+static int
+change_record(struct daemon *d, const struct ctl_peer *peer, const struct change_opts *o,
+	      int argc, char **argv, struct policy *next, struct buf *out)
+{
+	char author[96], summary[AUDIT_SUMMARY_MAX + 1] = "";
+	int64_t base = d->policy.revision;
+	bool rollback = strcmp(argv[0], "rollback") == 0;
+	int st;
+
+	policy_diff_summary(&d->policy, next, summary, sizeof(summary));
+	author_of(peer, author, sizeof(author));
+	st = daemon_commit(d, next, author, o->comment, out);
+	admin_audit(d, peer, rollback ? AUDIT_KIND_ROLLBACK : AUDIT_KIND_CHANGE, argc, argv,
+		    st == CTL_OK ? d->policy.revision : base + 1, summary,
+		    st == CTL_OK ? AUDIT_OK : AUDIT_FAILED);
+	if (st == CTL_OK && o->confirm_at > 0) {
+		admin_confirm_arm(d, base, d->policy.revision, o->confirm_at);
+		buf_printf(out, "%s: goes back to revision %lld in %llds unless confirmed\n",
+			   domain_name(d->domain), (long long)base,
+			   o->confirm_at - (long long)time(NULL));
+	}
+	return st;
+}
+
 static int
 cmd_change(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
 	   struct buf *out)
 {
 	struct change_opts o;
-	struct errbuf eb = {0};
 	struct policy next;
-	int skip = change_opts_parse(argc, argv, &o), ret;
+	int skip = change_opts_parse(argc, argv, &o), st;
 
 	if (o.base >= 0 && o.base != d->policy.revision) {
 		buf_printf(out, "%s: the policy moved on (revision %lld, expected %lld); retry\n",
 			   domain_name(d->domain), (long long)d->policy.revision, o.base);
 		return CTL_FAILED;
 	}
-	if (policy_copy(&next, &d->policy) < 0)
+	if (admin_confirm_blocks(d, out))
 		return CTL_FAILED;
-	if (policy_edit(&next, argc - skip, argv + skip, &eb) < 0) {
-		buf_puts(out, eb.text);
-		policy_free(&next);
-		return CTL_INVALID;
+	st = change_target(d, argc - skip, argv + skip, &next, out);
+	if (st != CTL_OK) {
+		if (!o.check)
+			admin_audit(d, peer, AUDIT_KIND_CHANGE, argc - skip, argv + skip, 0,
+				    "invalid", AUDIT_FAILED);
+		return st;
 	}
 	if (o.check) {
 		buf_puts(out, "valid\n");
 		policy_free(&next);
 		return CTL_OK;
 	}
-	ret = change_commit(d, &next, peer, o.comment, out);
+	st = change_record(d, peer, &o, argc - skip, argv + skip, &next, out);
 	policy_free(&next);
-	return ret;
+	return st;
 }
 
 static int
@@ -292,21 +372,85 @@ is_change(int argc, char **argv)
 	struct change_opts o;
 	int skip = change_opts_parse(argc, argv, &o);
 
+	if (skip < argc && (strcmp(argv[skip], "rollback") == 0 || strcmp(argv[skip], "replace") == 0))
+		return true;
 	return policy_edit_known(argc - skip, argv + skip);
+}
+
+static bool
+is_word(int argc, char **argv, const char *a, const char *b)
+{
+	return argc >= (b ? 2 : 1) && strcmp(argv[0], a) == 0 && (!b || strcmp(argv[1], b) == 0);
+}
+
+/* What an operator may do: read. Anything not named here needs an admin. */
+static bool
+is_read(int argc, char **argv)
+{
+	return is_word(argc, argv, "status", NULL) || is_word(argc, argv, "revision", NULL) ||
+	       is_word(argc, argv, "site", "list") || is_word(argc, argv, "split", "list") ||
+	       is_word(argc, argv, "explain", NULL) || is_word(argc, argv, "show", NULL) ||
+	       is_word(argc, argv, "diff", NULL) || is_word(argc, argv, "audit", "list") ||
+	       is_word(argc, argv, "audit", "verify") || is_word(argc, argv, "key", "public") ||
+	       is_word(argc, argv, "whoami", NULL);
+}
+
+static int
+refuse_change(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
+	      struct buf *out)
+{
+	struct change_opts o;
+	int skip = change_opts_parse(argc, argv, &o);
+	char user[64];
+
+	roles_user_name(peer->uid, user, sizeof(user));
+	buf_printf(out,
+		   "%s: permission denied: %s (uid %u) is an operator and may only read; "
+		   "changes need root or group %s\n",
+		   argc > skip ? argv[skip] : argv[0], user, (unsigned)peer->uid, ROLES_ADMIN_GROUP);
+	log_warnx("ctl: change refused for %s (uid %u): %s", user, (unsigned)peer->uid,
+		  argc > skip ? argv[skip] : argv[0]);
+	admin_audit(d, peer, AUDIT_KIND_REFUSED, argc - skip, argv + skip, 0,
+		    "permission denied: operator", AUDIT_DENIED);
+	return CTL_DENIED;
+}
+
+/* Keys live in crypto; creating or replacing one is a security event for the audit log. */
+static int
+key_cmd(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv, struct buf *out)
+{
+	int st = crypto_key_cmd(d, argc, argv, out);
+
+	if (argc > 1 && strcmp(argv[1], "generate") == 0)
+		admin_audit(d, peer, AUDIT_KIND_KEY_ROTATION, argc, argv, 0,
+			    st == CTL_OK ? "new WireGuard key pair" : "", st == CTL_OK ? AUDIT_OK
+										 : AUDIT_FAILED);
+	return st;
 }
 
 int
 daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, struct buf *out)
 {
 	struct daemon *d = ctx;
-	bool writes = is_change(argc, argv) || strcmp(argv[0], "reload") == 0 ||
-		      (strcmp(argv[0], "key") == 0 && argc > 1 && strcmp(argv[1], "public"));
 
-	if (writes && peer->uid != 0) {
-		buf_printf(out, "%s: permission denied: changes need root\n", argv[0]);
-		log_warnx("ctl: change refused for uid %u: %s", (unsigned)peer->uid, argv[0]);
-		return CTL_DENIED;
+	if (peer->role != ROLE_ADMIN && !is_read(argc, argv))
+		return refuse_change(d, peer, argc, argv, out);
+	if (is_word(argc, argv, "whoami", NULL)) {
+		char user[64];
+		roles_user_name(peer->uid, user, sizeof(user));
+		buf_printf(out, "%s %s\n", user, role_name(peer->role));
+		return CTL_OK;
 	}
+	if (is_word(argc, argv, "audit", "list"))
+		return admin_audit_list(d, argc, argv, out);
+	if (is_word(argc, argv, "audit", "verify"))
+		return admin_audit_verify(d, out);
+	if (is_word(argc, argv, "show", "revisions"))
+		return admin_show_revisions(d, argc, argv, out);
+	if (is_word(argc, argv, "diff", NULL))
+		return admin_diff(d, argc, argv, out);
+	if (is_word(argc, argv, "confirm", NULL))
+		return admin_confirm(d, peer, out);
 	if (strcmp(argv[0], "status") == 0)
 		return cmd_status(d, argc, argv, out);
 	if (strcmp(argv[0], "revision") == 0) {
@@ -330,7 +474,7 @@ daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, str
 			buf_puts(out, "key: keys live only in the crypto domain\n");
 			return CTL_INVALID;
 		}
-		return crypto_key_cmd(d, argc, argv, out);
+		return key_cmd(d, peer, argc, argv, out);
 	}
 	if (is_change(argc, argv))
 		return cmd_change(d, peer, argc, argv, out);

@@ -41,6 +41,7 @@ struct ctl_server {
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	ctl_handler handler;
+	ctl_refused refused;
 	void *ctx;
 	struct ctl_client *clients;
 	int nclients;
@@ -87,6 +88,23 @@ client_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 		client_free(c);
 }
 
+static int
+refuse(struct ctl_client *c, int argc, char **argv, struct buf *text)
+{
+	char user[64];
+
+	roles_user_name(c->peer.uid, user, sizeof(user));
+	buf_printf(text,
+		   "permission denied: %s (uid %u) is neither root nor in group %s or %s; "
+		   "connection closed\n",
+		   user, (unsigned)c->peer.uid, ROLES_ADMIN_GROUP, ROLES_OPERATOR_GROUP);
+	log_warnx("ctl: refused %s (uid %u, pid %d): no role", user, (unsigned)c->peer.uid,
+		  (int)c->peer.pid);
+	if (c->srv->refused)
+		c->srv->refused(c->srv->ctx, &c->peer, argc, argv);
+	return CTL_DENIED;
+}
+
 static void
 client_answer(struct ctl_client *c)
 {
@@ -99,6 +117,8 @@ client_answer(struct ctl_client *c)
 	if (argc < 0) {
 		buf_puts(&text, "malformed request\n");
 		status = CTL_INVALID;
+	} else if (c->peer.role == ROLE_NONE) {
+		status = refuse(c, argc, argv, &text);
 	} else {
 		status = c->srv->handler(c->srv->ctx, &c->peer, argc, argv, &text);
 	}
@@ -176,8 +196,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ctl_server *s = w->data;
 	struct ctl_client *c;
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
+	struct ctl_peer peer;
 	int fd;
 
 	(void)revents;
@@ -185,13 +204,13 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 	if (fd < 0)
 		return;
 	if (s->nclients >= CTL_CLIENTS_MAX ||
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+	    roles_of_socket(fd, &peer.uid, &peer.gid, &peer.pid, &peer.role) < 0 ||
 	    !(c = calloc(1, sizeof(*c)))) {
 		close(fd);
 		return;
 	}
 	c->srv = s;
-	c->peer = (struct ctl_peer){cred.pid, cred.uid, cred.gid};
+	c->peer = peer;
 	buf_init(&c->out);
 	ev_io_init(&c->io, client_read_cb, fd, EV_READ);
 	c->io.data = c;
@@ -236,7 +255,7 @@ bind_socket(const char *path, int *out)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0660) < 0 ||
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
 	    listen(fd, 16) < 0) {
 		ret = -errno;
 		close(fd);
@@ -269,6 +288,12 @@ ctl_listen(struct ev_loop *loop, const char *path, ctl_handler h, void *ctx,
 	ev_io_start(loop, &s->io);
 	*out = s;
 	return 0;
+}
+
+void
+ctl_set_refused(struct ctl_server *s, ctl_refused cb)
+{
+	s->refused = cb;
 }
 
 void

@@ -42,6 +42,14 @@ struct daemon {
 	ev_timer health;  /* crypto: is WireGuard still there? */
 	ev_timer watch;   /* crypto: handshake watch (core/watch.c) */
 	int64_t stale_after; /* seconds without a handshake that make a site stale */
+	/*
+	 * A change made with --confirm: revision confirm_rev goes back to the
+	 * content of confirm_base at confirm_at (epoch seconds) unless `confirm`
+	 * comes first. confirm_rev 0: nothing pending. Kept in the store's meta
+	 * so that a restart keeps the promise.
+	 */
+	ev_timer confirm;
+	int64_t confirm_base, confirm_rev, confirm_at;
 	/* crypto only */
 	struct wg *wg;
 	uint8_t *privkey; /* sodium_malloc'd, NULL until a key exists */
@@ -56,9 +64,38 @@ int daemon_apply(struct daemon *d, const struct policy *p, struct errbuf *eb);
 /* Re-applies d->policy soon (coalescing bursts of link events). */
 void daemon_reapply_soon(struct daemon *d);
 
+/*
+ * Makes next (consumed: zeroed on success) the new revision (current + 1):
+ * applies it, stores it with author and comment, and on any failure puts the
+ * kernel back to the current policy. Reply text goes to out. Returns a ctl status.
+ */
+int daemon_commit(struct daemon *d, struct policy *next, const char *author,
+		  const char *comment, struct buf *out);
+
 /* Control-socket entry point: ctx is the struct daemon. */
 int daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv,
 		  struct buf *reply);
+
+/* administration (core/admin.c): audit, revisions, confirmed commits */
+struct audit_rec;
+void admin_init(struct daemon *d);
+/* Records one event in this domain's audit log; peer NULL: the daemon itself. */
+void admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int argc,
+		 char **argv, int64_t revision, const char *summary, int outcome);
+/* ctl_refused callback: audits a caller refused at the socket. */
+void admin_refused(void *ctx, const struct ctl_peer *peer, int argc, char **argv);
+int admin_audit_list(struct daemon *d, int argc, char **argv, struct buf *out);
+int admin_audit_verify(struct daemon *d, struct buf *out);
+int admin_show_revisions(struct daemon *d, int argc, char **argv, struct buf *out);
+int admin_diff(struct daemon *d, int argc, char **argv, struct buf *out);
+/* Revision arg ("0" is the empty policy) into *out (caller frees); -1 with the reason in msg. */
+int admin_load_revision(struct daemon *d, const char *arg, struct policy *out, struct buf *msg);
+/* Starts the clock of a confirmed commit: rev goes back to base at `at` unless confirmed. */
+int admin_confirm_arm(struct daemon *d, int64_t base, int64_t rev, int64_t at);
+/* True (and says why in out) while a confirmed commit waits: other changes must wait. */
+bool admin_confirm_blocks(struct daemon *d, struct buf *out);
+int admin_confirm(struct daemon *d, const struct ctl_peer *peer, struct buf *out);
+void admin_status(struct daemon *d, bool json, struct buf *out);
 
 /* crypto role (core/crypto.c) */
 int crypto_init(struct daemon *d);

@@ -56,7 +56,10 @@ mkdir_p(const char *path, mode_t mode)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
+		/* Parents it creates are searchable (umask is 077): /run/umbral serves operators too. */
+		if (mkdir(tmp, 0755) == 0)
+			chmod(tmp, 0755);
+		else if (errno != EEXIST)
 			return -errno;
 		*p = '/';
 	}
@@ -210,8 +213,10 @@ start_serving(struct daemon *d)
 	if ((ret = linkwatch_open(d->loop, link_event, d, &d->links)) < 0)
 		fatalx("link events: %s", strerror(-ret));
 	snprintf(sock, sizeof(sock), "%s/%s.sock", d->run_dir, domain_name(d->domain));
+	admin_init(d);
 	if ((ret = ctl_listen(d->loop, sock, daemon_handle, d, &d->ctl)) < 0)
 		fatalx("control socket %s: %s", sock, strerror(-ret));
+	ctl_set_refused(d->ctl, admin_refused);
 	log_info("%s domain of node %s, revision %lld, control socket %s", domain_name(d->domain),
 		 d->node, (long long)d->policy.revision, sock);
 }

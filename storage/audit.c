@@ -31,7 +31,7 @@
 	"seq, time, uid, user, role, domain, kind, command, revision, summary, outcome, "          \
 	"prev_hash, hash"
 
-static const char *const role_names[AUDIT_ROLE_COUNT] = {"admin", "operator", "daemon"};
+static const char *const role_names[AUDIT_ROLE_COUNT] = {"admin", "operator", "daemon", "none"};
 static const char *const kind_names[AUDIT_KIND_COUNT] = {
     "change",	     "refused",	      "lock",	   "unlock",   "key-rotation",
     "roster-import", "dos-alert", "handshake-alarm", "rollback", "log-rotation"};

@@ -30,7 +30,13 @@
 #define AUDIT_COMMAND_MAX 1023
 #define AUDIT_SUMMARY_MAX 1023
 
-enum audit_role { AUDIT_ROLE_ADMIN, AUDIT_ROLE_OPERATOR, AUDIT_ROLE_DAEMON, AUDIT_ROLE_COUNT };
+enum audit_role {
+	AUDIT_ROLE_ADMIN,
+	AUDIT_ROLE_OPERATOR,
+	AUDIT_ROLE_DAEMON,
+	AUDIT_ROLE_NONE, /* a caller refused at the socket */
+	AUDIT_ROLE_COUNT
+};
 
 enum audit_kind {
 	AUDIT_KIND_CHANGE, /* a policy change was attempted */

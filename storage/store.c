@@ -143,6 +143,43 @@ static const char *const migrations[] = {
     " expiry INTEGER NOT NULL,"
     " state TEXT NOT NULL CHECK (state IN ('offered', 'bound', 'released', 'declined')));"
     "PRAGMA user_version = 5;",
+
+    /*
+     * 6: the audit log records callers refused at the socket, whose role is
+     * 'none'. SQLite cannot change a CHECK in place: the table is rebuilt
+     * with the same rows (so the same hashes) and its index and triggers
+     * made again, in this migration's one transaction.
+     */
+    "DROP TABLE IF EXISTS audit_new;"
+    "CREATE TABLE audit_new ("
+    " seq INTEGER PRIMARY KEY CHECK (seq > 0),"
+    " time INTEGER NOT NULL,"
+    " uid INTEGER NOT NULL,"
+    " user TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'daemon', 'none')),"
+    " domain TEXT NOT NULL CHECK (domain IN ('red', 'crypto', 'black')),"
+    " kind TEXT NOT NULL,"
+    " command TEXT NOT NULL,"
+    " revision INTEGER NOT NULL CHECK (revision >= 0),"
+    " summary TEXT NOT NULL,"
+    " outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'denied')),"
+    " prev_hash BLOB NOT NULL CHECK (length(prev_hash) = 32),"
+    " hash BLOB NOT NULL CHECK (length(hash) = 32));"
+    "INSERT INTO audit_new SELECT seq, time, uid, user, role, domain, kind, command, revision,"
+    " summary, outcome, prev_hash, hash FROM audit ORDER BY seq;"
+    "DROP TABLE audit;"
+    "ALTER TABLE audit_new RENAME TO audit;"
+    "CREATE INDEX IF NOT EXISTS audit_time ON audit(time);"
+    "CREATE TRIGGER IF NOT EXISTS audit_append_only BEFORE INSERT ON audit"
+    " WHEN NEW.seq <> coalesce((SELECT max(seq) FROM audit),"
+    "  (SELECT max(last_seq) FROM audit_anchor), 0) + 1"
+    " BEGIN SELECT RAISE(ABORT, 'audit: records are appended in sequence'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'audit: records are never changed'); END;"
+    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
+    " WHEN OLD.seq > coalesce((SELECT max(upto) FROM audit_rotating), 0)"
+    " BEGIN SELECT RAISE(ABORT, 'audit: records leave only by rotation'); END;"
+    "PRAGMA user_version = 6;",
 };
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -12,7 +12,7 @@
 FUZZ_CC ?= clang
 FUZZ_O ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= ctlmsg edit uapi genl route dhcp roster
+FUZZ_TARGETS ?= ctlmsg edit uapi genl route dhcp roster script
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -I. $(FUZZ_SAN)
 # Warnings are the gcc build's job for the library (clang's -Wformat=2 differs);

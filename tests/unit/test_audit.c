@@ -349,6 +349,28 @@ test_json(void **state)
 	buf_free(&b);
 }
 
+/* A caller refused at the socket has no role (migration 6 lets 'none' in). */
+static void
+test_role_none(void **state)
+{
+	struct fx *f = *state;
+	struct audit_rec in, out, *list;
+	size_t n;
+
+	append_n(f->st, 1);
+	rec_fill(&in, 2);
+	in.role = AUDIT_ROLE_NONE;
+	in.kind = AUDIT_KIND_REFUSED;
+	in.outcome = AUDIT_DENIED;
+	assert_int_equal(audit_append(f->st, &in, &out), 0);
+	assert_int_equal(audit_list(f->st, 0, 10, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[1].role, AUDIT_ROLE_NONE);
+	assert_string_equal(audit_role_name(list[1].role), "none");
+	free(list);
+	assert_int_equal(audit_verify(f->st, NULL, NULL, 0), 0);
+}
+
 int
 main(void)
 {
@@ -365,6 +387,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_archive_truncated, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotation_refuses_broken_chain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_json, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_role_none, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
