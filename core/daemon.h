@@ -21,6 +21,9 @@
 struct store;
 struct wg;
 struct linkwatch;
+struct dhcpd;
+struct dhcpd_conf;
+struct lease_store;
 
 struct daemon {
 	enum domain domain;
@@ -39,6 +42,11 @@ struct daemon {
 	unsigned applies, apply_failures;
 	ev_timer reapply; /* debounced re-apply after a link event */
 	ev_timer health;  /* crypto: is WireGuard still there? */
+	/* red only: the DHCP server (NULL when not serving) and why not */
+	struct dhcpd *dhcpd;
+	struct dhcpd_conf *dhcp_conf; /* what it serves now */
+	struct lease_store *leases;
+	char dhcp_state[96];
 	/* crypto only */
 	struct wg *wg;
 	uint8_t *privkey; /* sodium_malloc'd, NULL until a key exists */
@@ -56,6 +64,14 @@ void daemon_reapply_soon(struct daemon *d);
 /* Control-socket entry point: ctx is the struct daemon. */
 int daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv,
 		  struct buf *reply);
+
+/* red role (core/red.c): the DHCP server follows the policy; never fails an apply. */
+void red_apply(struct daemon *d, const struct policy *p);
+void red_status_json(struct daemon *d, struct buf *out);
+void red_status_text(struct daemon *d, struct buf *out);
+/* "dhcp leases|stats [--json]" */
+int red_dhcp_cmd(struct daemon *d, int argc, char **argv, struct buf *reply);
+void red_fini(struct daemon *d);
 
 /* crypto role (core/crypto.c) */
 int crypto_init(struct daemon *d);
