@@ -17,7 +17,7 @@ in_pool() { # in_pool IP: 10.1.1.100-10.1.1.254, the pool derived from red's 10.
 cat >"$WORK/script" <<'EOS'
 #!/bin/sh
 d=$(dirname "$0")
-env | grep -E '^(ip|subnet|mask|router|dns|domain|lease|serverid|mtu)=' | sort >"$d/$interface-$1.env"
+env | grep -E '^(ip|subnet|mask|router|dns|domain|lease|serverid|mtu)=' | sed "s/=\(.*\)/='\1'/" | sort >"$d/$interface-$1.env"
 case $1 in
 deconfig) ip -4 addr flush dev "$interface" ;;
 bound | renew)
@@ -59,12 +59,12 @@ U node set --default direct
 check "the DHCP settings are in the policy (show config)" \
 	sh -c "'$UMBRAL' -N s1 show config | grep -q -- '--dns 203.0.113.53,203.0.113.54 --domain site1.example --lease-time 600 --mtu 1400'"
 check "a bad pool is refused, naming the field (exit 2)" \
-	sh -c "'$UMBRAL' -N s1 dhcp set --pool 10.1.1.200-10.1.1.100 2>&1 | grep -q 'dhcp: pool'; [ \${PIPESTATUS[0]} -eq 2 ]"
+	bash -c "'$UMBRAL' -N s1 dhcp set --pool 10.1.1.200-10.1.1.100 2>&1 | grep -q 'dhcp: pool'; [ \${PIPESTATUS[0]} -eq 2 ]"
 
 # --- 1. a LAN host configured by DHCP reaches the other site and the internet
 nsx s1-lan ip -4 addr flush dev eth0
 nsx s1-lan ip -4 route flush dev eth0 2>/dev/null
-ip netns exec s1-lan udhcpc -i eth0 -f -t 5 -T 1 -x hostname:lanhost1 -s "$WORK/script" >"$WORK/eth0.log" 2>&1 &
+ip netns exec s1-lan udhcpc -i eth0 -f -t 5 -T 1 -O mtu -x hostname:lanhost1 -s "$WORK/script" >"$WORK/eth0.log" 2>&1 &
 client=$!
 BG_PIDS+=($client)
 check "udhcpc on s1-lan gets a lease" wait_for 15 test -s "$WORK/eth0-bound.env"
@@ -102,7 +102,7 @@ check "after the restart, dhcp leases still lists $addr as bound" \
 rm -f "$WORK/eth0-renew.env"
 kill -USR1 "$client"
 check "the client renews with the new umbrald" wait_for 10 test -s "$WORK/eth0-renew.env"
-check "and keeps its address $addr" sh -c "grep -qx 'ip=$addr' '$WORK/eth0-renew.env'"
+check "and keeps its address $addr" sh -c "grep -qx \"ip='$addr'\" '$WORK/eth0-renew.env'"
 check "no address other than $addr was ever given to eth0" [ "$(sort -u "$WORK/eth0.ips" | wc -l)" -eq 1 ]
 check "the DHCP host still reaches s2-lan" wait_for 10 ping_ok s1-lan 10.2.1.10
 
