@@ -92,6 +92,17 @@ for i in 1 2 3; do
 done
 check "the static lease gives 10.1.1.50 three times out of three ($same)" [ "$same" -eq 3 ]
 
+# --- 2b. conflict avoidance: an address someone already uses is not offered
+conflicts=$(stat_of probe_conflicts)
+nsx s1-lan ip addr add 10.1.1.101/24 dev eth0 # a squatter on the next free address
+macvlans cf 1 02:00:00:00:08
+one_shot cf1
+check "a new client gets an address, not the squatted 10.1.1.101 ($(cat "$WORK/got/cf1" 2>/dev/null))" \
+	sh -c "[ -s '$WORK/got/cf1' ] && ! grep -qx 10.1.1.101 '$WORK/got/cf1'"
+check "the ARP probe's conflict is counted" [ "$(stat_of probe_conflicts)" -gt "$conflicts" ]
+check "dhcp leases shows 10.1.1.101 declined" \
+	sh -c "'$UMBRAL' -N s1 dhcp leases --json | jq -e '.[] | select(.ip == \"10.1.1.101\" and .state == \"declined\")' >/dev/null"
+
 # --- 3. restarting red's umbrald keeps the active lease; the client renews it
 pid=$("$LAB" pid s1 red)
 kill "$pid"
@@ -115,8 +126,8 @@ inpool=0
 for f in "$WORK"/got/mv*; do in_pool "$(cat "$f")" && inpool=$((inpool + 1)); done
 check "50 clients got 50 distinct addresses ($got)" [ "$got" -eq 50 ]
 check "all 50 are in the pool ($inpool)" [ "$inpool" -eq 50 ]
-check "none of them is the static or eth0's address" \
-	sh -c "! cat '$WORK'/got/mv* | grep -qxE '10.1.1.50|$addr'"
+check "none of them is the static, the squatted or eth0's address" \
+	sh -c "! cat '$WORK'/got/mv* | grep -qxE '10.1.1.50|10.1.1.101|$addr'"
 check "dhcp leases shows at least 51 bound leases" \
 	[ "$("$UMBRAL" -N s1 dhcp leases --json | jq '[.[] | select(.state == "bound")] | length')" -ge 51 ]
 
