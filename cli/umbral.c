@@ -118,6 +118,21 @@ run_node_set(struct node_ctx *n, const struct command *c, int argc, char **argv)
 	return node_change(n, argc, argv, false, comment);
 }
 
+/*
+ * "mode large" takes the direct path away: black first, as for a removal;
+ * "mode small" gives it, crypto and red first, black last.
+ */
+static int
+run_mode(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	char *words[] = {"node", "set", "--mode", argc == 2 ? argv[1] : ""};
+
+	(void)c;
+	if (argc != 2 || (strcmp(argv[1], "small") && strcmp(argv[1], "large")))
+		return EXIT_USAGE;
+	return node_change(n, 4, words, strcmp(argv[1], "large") == 0, comment);
+}
+
 static int
 run_site_list(struct node_ctx *n, const struct command *c, int argc, char **argv)
 {
@@ -230,6 +245,12 @@ static const struct command commands[] = {
 	 "secure and matches no split rule: direct (out through black, NATed; small\n"
 	 "node only) or drop (the default: nothing leaves unless the policy says so).\n",
 	 run_node_set},
+	{"mode", "mode small|large",
+	 "Switches the node between small (the LAN's router: DHCP, direct traffic\n"
+	 "NATed by black) and large (behind the site's router: only secure traffic,\n"
+	 "the rest answered with ICMP administratively prohibited; no DHCP, no NAT), as\n"
+	 "one revision, without a restart. The same as node set --mode.\n",
+	 run_mode},
 	{"split add", "split add PRIORITY --action tunnel|direct|drop [--site SITE]\n"
 		      "          [--dst CIDR] [--src CIDR] [--proto tcp|udp|icmp] [--port PORT]",
 	 "Adds a split-tunnel rule. Traffic from the LAN that matches every given field\n"

@@ -73,9 +73,10 @@ check "lan route del removes the route and the prefix" \
 U node set --mode small
 check "small again: red serves DHCP" wait_for 5 sh -c "[ \"\$('$UMBRAL' -N s1 dhcp stats --json | jq -r .dhcp.serving)\" = true ]"
 check "small again: s1-lan reaches inet-srv directly" wait_for 10 ping_ok s1-lan 203.0.113.80
-U node set --mode large
-U node set --mode small
-check "small -> large -> small: inet-srv reachable" wait_for 10 ping_ok s1-lan 203.0.113.80
+U mode large
+check "umbral mode large: red serves no DHCP" [ "$(dhcp_serving)" = false ]
+U mode small
+check "umbral mode small -> large -> small: inet-srv reachable" wait_for 10 ping_ok s1-lan 203.0.113.80
 wait "$tx"
 check "the TCP stream to s2-lan lived through every switch (exit 0)" [ $? -eq 0 ]
 wait_for 5 sh -c "! kill -0 $rx" || kill "$rx" 2>/dev/null
