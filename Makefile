@@ -74,7 +74,11 @@ $(O)/tests/wggo_tune: tests/bench/wggo_tune.c $(O)/libumbral.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-bench: deps all $(O)/tests/wggo_tune
+$(O)/tests/policy_gen: tests/bench/policy_gen.c $(O)/libumbral.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+bench: deps all $(O)/tests/wggo_tune $(O)/tests/policy_gen
 	tests/bench/run $(O)
 
 clean:
@@ -88,6 +92,8 @@ lint:
 
 # make fuzz: every libFuzzer harness for FUZZ_SECONDS (default 60) each.
 include tests/fuzz/fuzz.mk
+# make image, check-vm, bench-vm: the firmware image under qemu.
+include tests/vm/vm.mk
 
 .PHONY: all unit deps check demo bench clean format lint
 .SECONDARY:

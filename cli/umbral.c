@@ -133,17 +133,9 @@ run_mode(struct node_ctx *n, const struct command *c, int argc, char **argv)
 	return node_change(n, 4, words, strcmp(argv[1], "large") == 0, comment);
 }
 
+/* "site list", "split list": two words, answered by red. */
 static int
-run_site_list(struct node_ctx *n, const struct command *c, int argc, char **argv)
-{
-	(void)c;
-	if (argc != 2)
-		return EXIT_USAGE;
-	return ask_one(n, DOMAIN_RED, argc, argv);
-}
-
-static int
-run_split_list(struct node_ctx *n, const struct command *c, int argc, char **argv)
+run_list(struct node_ctx *n, const struct command *c, int argc, char **argv)
 {
 	(void)c;
 	if (argc != 2)
@@ -236,7 +228,7 @@ static const struct command commands[] = {
 	 "routed before its tunnel goes.\n",
 	 run_remove},
 	{"site list", "site list [--json]", "Lists the sites of the current revision.\n",
-	 run_site_list},
+	 run_list},
 	{"node set", "node set [--mode small|large] [--default direct|drop] [--listen-port PORT]\n"
 		     "         [--mtu MTU] [--prefix CIDR...]",
 	 "Sets this node's own settings. --prefix gives this site's own secure prefixes\n"
@@ -266,7 +258,7 @@ static const struct command commands[] = {
 	 run_remove},
 	{"split list", "split list [--json]",
 	 "Lists the split-tunnel rules in the order they are tried, and the default.\n",
-	 run_split_list},
+	 run_list},
 	{"explain", "explain SRC DST [tcp|udp|icmp [PORT]] [--json]",
 	 "Says which path a packet from the LAN takes: local, tunnel to a site, direct,\n"
 	 "or drop, and which rule decided, computed from the policy red enforces.\n",

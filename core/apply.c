@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/daemon.h"
 #include "core/log.h"
@@ -23,10 +24,20 @@ note_failure(struct daemon *d, struct errbuf *eb, const char *step, int err)
 	log_warnx("apply: %s failed: %s", step, strerror(-err));
 }
 
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 int
 daemon_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 {
 	bool nft_changed = false, route_changed = false;
+	double start = now_ms();
 	int ret;
 
 	d->applies++;
@@ -56,8 +67,10 @@ daemon_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 		red_apply(d, p);
 	d->applied = true;
 	d->apply_error[0] = '\0';
-	log_info("applied revision %lld (nftables %s, routes %s)", (long long)p->revision,
-		 nft_changed ? "replaced" : "unchanged", route_changed ? "changed" : "unchanged");
+	d->last_apply_ms = now_ms() - start;
+	log_info("applied revision %lld in %.2f ms (nftables %s, routes %s)", (long long)p->revision,
+		 d->last_apply_ms, nft_changed ? "replaced" : "unchanged",
+		 route_changed ? "changed" : "unchanged");
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include "core/daemon.h"
 #include "core/log.h"
 #include "policy/edit.h"
+#include "policy/ct.h"
 #include "policy/explain.h"
 #include "storage/store.h"
 
@@ -43,6 +44,7 @@ cmd_status(struct daemon *d, int argc, char **argv, struct buf *out)
 		buf_printf(out, ",\"sites\":%zu,\"applied\":%s,\"applies\":%u,\"apply_failures\":%u",
 			   d->policy.nsites, d->applied ? "true" : "false", d->applies,
 			   d->apply_failures);
+		buf_printf(out, ",\"last_apply_ms\":%.3f", d->last_apply_ms);
 		buf_puts(out, ",\"apply_error\":");
 		if (d->apply_error[0])
 			buf_json_str(out, d->apply_error);
@@ -192,6 +194,23 @@ change_opts_parse(int argc, char **argv, struct change_opts *o)
 	return i;
 }
 
+/*
+ * Flows the new policy no longer allows must not live on through conntrack.
+ * The filter is already right if this fails: say so, but do not undo.
+ */
+static void
+prune_flows(const struct policy *old, const struct policy *next)
+{
+	size_t n = 0;
+	int ret = ct_prune(old, next, &n);
+
+	if (ret < 0)
+		log_warnx("conntrack: cannot prune flows of the old policy: %s", strerror(-ret));
+	else if (n)
+		log_info("conntrack: %zu flow%s the new policy routes differently deleted", n,
+			 n == 1 ? "" : "s");
+}
+
 static int
 change_commit(struct daemon *d, struct policy *next, const struct ctl_peer *peer,
 	      const char *comment, struct buf *out)
@@ -207,6 +226,8 @@ change_commit(struct daemon *d, struct policy *next, const struct ctl_peer *peer
 		daemon_apply(d, &d->policy, &(struct errbuf){0}); /* back to what was */
 		return CTL_FAILED;
 	}
+	if (d->domain == DOMAIN_RED)
+		prune_flows(&d->policy, next);
 	author_of(peer, author, sizeof(author));
 	ret = store_commit(d->store, next, author, comment);
 	if (ret < 0) {

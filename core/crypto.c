@@ -71,6 +71,7 @@ crypto_init(struct daemon *d)
 	ev_timer_init(&d->health, health_cb, CRYPTO_HEALTH_INTERVAL, CRYPTO_HEALTH_INTERVAL);
 	d->health.data = d;
 	ev_timer_start(d->loop, &d->health);
+	watch_start(d);
 	return 0;
 }
 
@@ -78,6 +79,7 @@ void
 crypto_fini(struct daemon *d)
 {
 	ev_timer_stop(d->loop, &d->health);
+	watch_stop(d);
 	wg_close(d->wg); /* the device keeps running: the kernel holds the state */
 	d->wg = NULL;
 	sodium_free(d->privkey);
@@ -157,6 +159,7 @@ peer_json(const struct policy *p, const struct wg_peer_state *ps, time_t now, st
 		buf_json_str(out, s->name);
 	else
 		buf_puts(out, "null");
+	buf_printf(out, ",\"stale\":%s", s && s->stale ? "true" : "false");
 	buf_printf(out, ",\"public_key\":\"%s\",\"endpoint\":", key);
 	if (ps->has_endpoint)
 		buf_json_str(out, endpoint_format(&ps->endpoint, tmp, sizeof(tmp)));
@@ -221,6 +224,10 @@ peer_text(const struct policy *p, const struct wg_peer_state *ps, time_t now, st
 		buf_puts(out, " handshake never");
 	buf_printf(out, "  rx %llu B  tx %llu B\n", (unsigned long long)ps->rx_bytes,
 		   (unsigned long long)ps->tx_bytes);
+	if (s && s->stale)
+		buf_printf(out, "  ALERT: site %s: no handshake while traffic waits; its prefixes "
+				"are unreachable (kill switch)\n",
+			   s->name);
 }
 
 void

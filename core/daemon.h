@@ -40,8 +40,11 @@ struct daemon {
 	bool applied;
 	char apply_error[256];
 	unsigned applies, apply_failures;
+	double last_apply_ms; /* how long the last successful apply took, for status and benchmarks */
 	ev_timer reapply; /* debounced re-apply after a link event */
 	ev_timer health;  /* crypto: is WireGuard still there? */
+	ev_timer watch;   /* crypto: handshake watch (core/watch.c) */
+	int64_t stale_after; /* seconds without a handshake that make a site stale */
 	/* red only: the DHCP server (NULL when not serving) and why not */
 	struct dhcpd *dhcpd;
 	struct dhcpd_conf *dhcp_conf; /* what it serves now */
@@ -80,5 +83,14 @@ void crypto_status_json(struct daemon *d, struct buf *out);
 void crypto_status_text(struct daemon *d, struct buf *out);
 int crypto_key_cmd(struct daemon *d, int argc, char **argv, struct buf *reply);
 void crypto_fini(struct daemon *d);
+
+/*
+ * crypto's handshake watch (core/watch.c): the per-site kill switch. The
+ * limit is 180 s, or $UMBRAL_STALE_AFTER seconds (tests, slow links).
+ */
+void watch_start(struct daemon *d);
+void watch_stop(struct daemon *d);
+/* How many sites are stale now. */
+size_t watch_stale(const struct policy *p);
 
 #endif

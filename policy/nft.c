@@ -506,8 +506,12 @@ nft_batch_limit(const struct policy *p)
 
 	for (size_t s = 0; s < p->nsites; s++)
 		n += p->sites[s].nprefixes;
-	/* Rules and headers fit in 64 KiB; an element with its end is under 128 bytes. */
-	return 2 * NFT_MSG_MAX + 65536 + n * 128;
+	/*
+	 * Fixed rules and headers fit in 64 KiB; an element with its end is under
+	 * 128 bytes; a split rule is at most one rule message per family, each
+	 * under 512 bytes (ifname, two prefixes, service, mark, counter).
+	 */
+	return 2 * NFT_MSG_MAX + 65536 + n * 128 + p->nrules * 2 * 512;
 }
 
 int

@@ -83,6 +83,13 @@ struct site {
 	uint16_t keepalive; /* seconds; 0 is off */
 	struct prefix *prefixes;
 	size_t nprefixes;
+	/*
+	 * Runtime state of crypto's handshake watch (core/crypto.c), never stored
+	 * or compared: stale turns the site's prefixes unreachable in crypto.
+	 */
+	bool stale;
+	uint64_t watch_rx, watch_tx;
+	int64_t watch_since; /* when the watch first saw the peer, unix seconds */
 };
 
 /*

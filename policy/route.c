@@ -68,6 +68,16 @@ plan_unreachable(struct plan *pl, uint32_t table)
  * An IPv4 route via a fixed internal-link address. Onlink because the table
  * has no connected route for the link. dst NULL is the default route.
  */
+/* A site's prefix while its handshake is stale: dropped with ICMP unreachable. */
+static void
+plan_unreachable_dst(struct plan *pl, uint32_t table, const struct prefix *dst)
+{
+	struct route_want *r = plan_route(pl, dst->family, table);
+
+	r->dst = *dst;
+	r->type = RTN_UNREACHABLE;
+}
+
 static void
 plan_via(struct plan *pl, uint32_t table, const struct prefix *dst, const char *gw, const char *dev)
 {
@@ -143,15 +153,27 @@ plan_crypto(const struct policy *p, struct plan *pl)
 	plan_rule(pl, RULE_PRIO + 1, TABLE_SECURE, 0, 0);
 	plan_via(pl, TABLE_WG, NULL, TOPO_BLACK_TO_CRYPTO, IF_TO_BLACK);
 	plan_unreachable(pl, TABLE_WG);
-	/* No gateway: WireGuard's allowed-ips choose the peer. */
+	/* No gateway: WireGuard's allowed-ips choose the peer. A stale site: unreachable. */
 	for (size_t i = 0; i < p->nsites; i++)
-		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
-			plan_dev(pl, TABLE_SECURE, &p->sites[i].prefixes[j], IF_WG);
+		for (size_t j = 0; j < p->sites[i].nprefixes; j++) {
+			if (p->sites[i].stale)
+				plan_unreachable_dst(pl, TABLE_SECURE, &p->sites[i].prefixes[j]);
+			else
+				plan_dev(pl, TABLE_SECURE, &p->sites[i].prefixes[j], IF_WG);
+		}
 	/* What a tunnel rule sends to a site (e.g. 0.0.0.0/0 to a hub) also enters wg0. */
-	for (size_t i = 0; i < p->nrules; i++)
-		if (p->rules[i].action == SPLIT_TUNNEL && !policy_prefix_is_site(p, &p->rules[i].dst) &&
-		    !rule_dst_seen(p, i))
-			plan_dev(pl, TABLE_SECURE, &p->rules[i].dst, IF_WG);
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct split_rule *r = &p->rules[i];
+		const struct site *s;
+		if (r->action != SPLIT_TUNNEL || policy_prefix_is_site(p, &r->dst) ||
+		    rule_dst_seen(p, i))
+			continue;
+		s = policy_site_find(p, r->site);
+		if (s && s->stale)
+			plan_unreachable_dst(pl, TABLE_SECURE, &r->dst);
+		else
+			plan_dev(pl, TABLE_SECURE, &r->dst, IF_WG);
+	}
 	/* IPv6 node prefixes wait for IPv6 next hops on the internal links. */
 	for (size_t i = 0; i < p->node.nprefixes; i++)
 		if (p->node.prefixes[i].family == AF_INET)

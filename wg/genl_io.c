@@ -7,6 +7,7 @@
 #include "wg/internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,6 +34,32 @@ genl_open(void)
 	if (nl)
 		setsockopt(mnl_socket_get_fd(nl), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	return nl;
+}
+
+/*
+ * Test hook: with UMBRAL_NL_DUMP=path, every SET_DEVICE message the kernel
+ * accepted is appended to path as sent (netlink messages are self-delimiting),
+ * the private key's bytes zeroed. Fixtures for the genl builder's unit test.
+ */
+static void
+dump_accepted(const struct nlmsghdr *nlh)
+{
+	const char *path = getenv("UMBRAL_NL_DUMP");
+	struct nlmsghdr *copy;
+	struct nlattr *a;
+	FILE *f;
+
+	if (!path || !(copy = sodium_malloc(nlh->nlmsg_len)))
+		return;
+	memcpy(copy, nlh, nlh->nlmsg_len);
+	mnl_attr_for_each(a, copy, sizeof(struct genlmsghdr))
+		if (mnl_attr_get_type(a) == WGDEVICE_A_PRIVATE_KEY)
+			sodium_memzero(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+	if ((f = fopen(path, "ae"))) {
+		fwrite(copy, 1, copy->nlmsg_len, f);
+		fclose(f);
+	}
+	sodium_free(copy);
 }
 
 static int
@@ -92,6 +119,8 @@ wg_genl_set(uint16_t family, const char *ifname, const struct wg_diff *d)
 	buf = sodium_malloc(buflen);
 	if (!buf)
 		return -ENOMEM;
+	/* sodium_malloc fills with 0xdb, and libmnl 1.0.4 leaves attribute padding as it finds it. */
+	sodium_memzero(buf, buflen);
 	nl = genl_open();
 	if (!nl) {
 		sodium_free(buf);
@@ -104,6 +133,8 @@ wg_genl_set(uint16_t family, const char *ifname, const struct wg_diff *d)
 			break;
 		}
 		ret = nl_talk(nl, (struct nlmsghdr *)buf, NULL, NULL);
+		if (ret == 0)
+			dump_accepted((struct nlmsghdr *)buf);
 		sodium_memzero(buf, buflen);
 	} while (ret == 0 && r == 1);
 	mnl_socket_close(nl);

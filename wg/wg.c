@@ -115,6 +115,26 @@ wg_get(struct wg *w, struct wg_dev_state *out)
 	return wg_uapi_get(w->uapi_path, out);
 }
 
+static int
+send_diff(struct wg *w, const struct wg_diff *d)
+{
+	return w->kernel ? wg_genl_set(w->family, w->ifname, d) : wg_uapi_set(w->uapi_path, d);
+}
+
+int
+wg_poke(struct wg *w, const struct wg_peer_conf *peer)
+{
+	struct wg_peer_conf p = *peer;
+	const struct wg_peer_conf *one = &p;
+	struct wg_diff d = {.upsert = &one, .nupsert = 1};
+	int ret;
+
+	p.keepalive = 0;
+	ret = send_diff(w, &d);
+	p.keepalive = peer->keepalive ? peer->keepalive : 25;
+	return ret < 0 ? ret : send_diff(w, &d);
+}
+
 int
 wg_set(struct wg *w, const struct wg_conf *conf)
 {
@@ -132,8 +152,7 @@ wg_set(struct wg *w, const struct wg_conf *conf)
 	if (!wg_diff_empty(&d)) {
 		log_debug("wg: %s: %zu peers to remove, %zu to add or update%s", w->ifname,
 			  d.nremove, d.nupsert, d.privkey ? ", new private key" : "");
-		ret = w->kernel ? wg_genl_set(w->family, w->ifname, &d)
-				: wg_uapi_set(w->uapi_path, &d);
+		ret = send_diff(w, &d);
 	}
 	/* wireguard-go re-binds its sockets when the port or fwmark changes. */
 	if (ret == 0 && !w->kernel && w->pid && (d.set_port || d.set_fwmark || !w->tuned))

@@ -41,11 +41,14 @@ finish() {
 trap 'fail "interrupted by a signal"; exit 1' INT TERM
 trap finish EXIT
 
-# wait_for SECONDS command...: retries until the command succeeds.
+# wait_for SECONDS command...: retries until the command succeeds or the time is up.
 wait_for() {
-	local t=$1 i; shift
-	for i in $(seq $((t * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-	return 1
+	local end=$((SECONDS + $1)); shift
+	while :; do
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
 }
 
 # Pings until one answer comes (the tunnel may still be handshaking).

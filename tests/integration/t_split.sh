@@ -14,7 +14,7 @@ loss() { awk '/packets transmitted/ {print $1 - $4}' "$1"; }
 "$LAB" up --sites 3 || exit 1
 pass "lab up: 3 sites"
 check "s1 reaches s2 and s3 through the tunnel" \
-	sh -c "$(declare -f nsx ping_ok wait_for); wait_for 20 ping_ok s1-lan 10.2.1.10 && wait_for 20 ping_ok s1-lan 10.3.1.10"
+	bash -c "$(declare -f nsx ping_ok wait_for); wait_for 20 ping_ok s1-lan 10.2.1.10 && wait_for 20 ping_ok s1-lan 10.3.1.10"
 servers=()
 for p in 80 8080; do
 	ip netns exec inet-srv sh -c "cd / && exec python3 -m http.server $p --bind 203.0.113.80" >/dev/null 2>&1 &
@@ -50,6 +50,19 @@ check "per service: tcp/80 to inet-srv still direct" http 80
 U node set --default drop
 U split del 10
 check "rule 10 removed, default drop: the fetch fails" no_http 80
+# A flow that a rule allowed ends with the rule: conntrack does not keep it alive.
+U split add 60 --action direct --dst 203.0.113.80/32 --proto icmp
+ip netns exec s1-lan ping -i 0.2 203.0.113.80 >"$WORK/ping-ct" 2>&1 &
+pc=$!
+check "icmp to inet-srv direct by rule 60: answered" wait_for 5 grep -q 'bytes from' "$WORK/ping-ct"
+U split del 60
+sleep 0.5
+n1=$(grep -c 'bytes from' "$WORK/ping-ct")
+sleep 2
+check "rule 60 removed: the running ping gets no more answers (its conntrack entry went)" \
+	[ "$(grep -c 'bytes from' "$WORK/ping-ct")" -eq "$n1" ]
+kill -INT "$pc" 2>/dev/null
+wait "$pc"
 
 # --- 2. explain agrees with the kernel for every case
 U node set --default direct
@@ -123,6 +136,23 @@ wait "$pr"
 check "100 re-applies all succeeded" [ "$ok" -eq 100 ]
 check "traffic flowed through the re-applies (lost $(loss "$WORK/ping-reapply") of $(awk '/transmitted/ {print $1}' "$WORK/ping-reapply"))" \
 	[ "$(loss "$WORK/ping-reapply")" -le 1 ]
+# Each daemon SIGKILLed in turn, then WireGuard itself, while s1-lan streams to s2.
+ip netns exec s1-lan ping -i 0.05 10.2.1.10 >"$WORK/ping-kill" 2>&1 &
+pk=$!
+for d in red crypto black; do
+	kill -9 "$("$LAB" pid s1 "$d")"
+	sleep 1
+	"$LAB" start s1 "$d"
+	check "after SIGKILL of s1's $d umbrald: restarted, s2 answers" wait_for 15 ping_ok s1-lan 10.2.1.10
+done
+kill -9 "$(cat /run/umbral/s1/crypto-wg0.uapi.pid)"
+sleep 0.5
+check "wireguard-go SIGKILLed: crypto rebuilds wg0 and s2 answers again" \
+	wait_for 20 ping_ok s1-lan 10.2.1.10
+kill -INT "$pk" 2>/dev/null
+wait "$pk"
+check "the stream through the kills got answers ($(awk '/transmitted/ {print $4}' "$WORK/ping-kill") received)" \
+	[ "$(awk '/transmitted/ {print $4}' "$WORK/ping-kill")" -gt 0 ]
 stop_captures
 for f in wan red crypto; do
 	check "kill switch: no packet of s1-lan's secure traffic on s1-black $f" \
@@ -132,3 +162,29 @@ check "red's never-match rules counted nothing" \
 	sh -c "! ip netns exec s1-red nft list chain inet umbral forward | grep 'to-black' | grep counter | grep -v 'packets 0 '"
 
 kill "${servers[@]}" 2>/dev/null
+
+# --- 4. per-site kill switch: s2's path dies while s1 sends to it. The limit is
+# 180 s; crypto restarted with UMBRAL_STALE_AFTER=6 keeps the test short.
+stale() { "$UMBRAL" -N s1 status --json | jq -e '.domains.crypto.wireguard.peers[] | select(.site == "s2") | .stale' >/dev/null; }
+kill "$("$LAB" pid s1 crypto)"
+sleep 0.5
+UMBRAL_STALE_AFTER=6 "$LAB" start s1 crypto
+wait_for 20 ping_ok s1-lan 10.2.1.10
+nsx inet ip link set s2 down # the internet loses s2 (its own side keeps its routes)
+ip netns exec s1-lan ping -i 0.5 10.2.1.10 >"$WORK/ping-stale" 2>&1 &
+ps_pid=$!
+check "s2 silent, s1 sending: status marks s2 stale within 6 s + a poll" wait_for 25 stale
+check "status says why: ALERT for site s2" \
+	sh -c "'$UMBRAL' -N s1 status | grep -q 'ALERT: site s2: no handshake'"
+check "s2's prefix is unreachable in s1-crypto, s3's still goes to wg0" \
+	sh -c "ip netns exec s1-crypto ip route show table all | grep -q '^unreachable 10.2.0.0/16' &&
+		ip netns exec s1-crypto ip route show table all | grep -q '^10.3.0.0/16 dev wg0'"
+check "s1-lan is told at once: ICMP unreachable for s2" \
+	sh -c "ip netns exec s1-lan ping -c 1 -W 2 10.2.1.10 | grep -q 'Unreachable'"
+check "s3 unaffected" ping_ok s1-lan 10.3.1.10
+nsx inet ip link set s2 up
+check "s2's path back: the handshake returns and s2 answers again" wait_for 60 ping_ok s1-lan 10.2.1.10
+not_stale() { ! stale; }
+check "the alert clears" wait_for 10 not_stale
+kill -INT "$ps_pid" 2>/dev/null
+wait "$ps_pid"

@@ -31,7 +31,7 @@
 #include "policy/policy.h"
 
 #define MAX_ELEMS 4096
-#define MAX_RULES 32
+#define MAX_RULES 1100
 
 struct elem {
 	uint8_t key[16];
@@ -63,7 +63,7 @@ struct parsed {
 	int nsets;
 	struct pchain chains[4];
 	int nchains;
-	char rules[MAX_RULES][2048]; /* "chain: [ expr ]..." as libnftnl prints them */
+	char (*rules)[2048]; /* MAX_RULES of "chain: [ expr ]..." as libnftnl prints them */
 	int nrules;
 };
 
@@ -233,6 +233,8 @@ parse_batch(struct parsed *ps, const void *buf, size_t len)
 	int left = (int)len;
 
 	memset(ps, 0, sizeof(*ps));
+	ps->rules = calloc(MAX_RULES, sizeof(*ps->rules));
+	assert_non_null(ps->rules);
 	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left), ps->nmsgs++) {
 		if (nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN) {
 			assert_int_equal(ps->nmsgs, 0);
@@ -279,6 +281,7 @@ parsed_free(struct parsed *ps)
 {
 	for (int i = 0; i < ps->nsets; i++)
 		free(ps->sets[i].elems);
+	free(ps->rules);
 }
 
 static void
@@ -699,6 +702,44 @@ test_many_sites(void **state)
 	policy_free(&p);
 }
 
+/* 250 sites and 1000 rules of both families fit the limit nft_batch_limit() gives. */
+static void
+test_many_rules_fit(void **state)
+{
+	struct errbuf eb = {0};
+	struct policy p;
+	struct parsed ps;
+	char pf[64];
+
+	(void)state;
+	many_sites(&p);
+	for (int i = 0; i < 1000; i++) {
+		struct split_rule r = {.priority = (uint16_t)(1000 + i), .action = SPLIT_DROP,
+				       .has_src = true, .proto = IPPROTO_UDP,
+				       .port = (uint16_t)(1 + i)};
+		if (i % 2)
+			snprintf(pf, sizeof(pf), "fd00:0:1:%x::/64", i);
+		else
+			snprintf(pf, sizeof(pf), "10.1.%d.%d/32", i / 256, i % 256);
+		assert_int_equal(prefix_parse(pf, &r.src, "", &eb), 0);
+		assert_int_equal(policy_rule_insert(&p, &r), 0);
+	}
+	build(&p, DOMAIN_RED, &ps);
+	/* 2 local + 1000 rules, each for its own family only + 2 remote */
+	assert_int_equal(find_chain(&ps, "prerouting")->nrules, 1004);
+	/* an IPv6 source /64: ip6 saddr (offset 8) masked to its first 8 bytes */
+	assert_int_equal(count_rules_with(&ps, "[ payload load 16b @ network header + 8 => reg 1 ]\n"
+					       "  [ bitwise reg 1 = ( reg 1 & 0xffffffff 0xffffffff "
+					       "0x00000000 0x00000000 )"),
+			 500);
+	/* an IPv4 /32 source: a plain compare, no mask */
+	assert_int_equal(count_rules_with(&ps, "[ payload load 4b @ network header + 12 => reg 1 ]\n"
+					       "  [ cmp eq reg 1"),
+			 500);
+	parsed_free(&ps);
+	policy_free(&p);
+}
+
 /* Live check by hand: the lab policy (variant 0), one more site (1), edge prefixes
  * (2, 3), 253 sites (4). */
 static int
@@ -747,6 +788,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_digest),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_many_sites),
+	    cmocka_unit_test(test_many_rules_fit),
 	};
 
 	if (argc >= 3 && strcmp(argv[1], "--apply") == 0)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -149,12 +150,79 @@ test_bad_edits_change_nothing(void **state)
 	policy_free(&before);
 }
 
+/* Secure prefixes never overlap, whichever is added first and at any depth. */
+static void
+test_overlaps_found_in_any_order(void **state)
+{
+	struct policy p;
+	struct errbuf eb = {0};
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(edit(&p, &eb, "node set --prefix 10.1.0.0/16 fd00:0:1::/48"), 0);
+	assert_int_equal(
+	    edit(&p, &eb, "site add s2 --key " KEY_A " --prefix 10.2.16.0/21 fd00:0:2:8000::/49"),
+	    0);
+	/* wider, added later: holds s2's /21 */
+	assert_int_equal(edit(&p, &eb, "site add s3 --key " KEY_B " --prefix 10.2.0.0/19"),
+			 -EINVAL);
+	assert_non_null(strstr(eb.text, "prefix 10.2.16.0/21 overlaps 10.2.0.0/19 of site s3"));
+	/* IPv6, odd length: fd00:0:2:c000::/50 lies inside s2's /49 */
+	assert_int_equal(edit(&p, &eb, "site add s3 --key " KEY_B " --prefix fd00:0:2:c000::/50"),
+			 -EINVAL);
+	assert_non_null(strstr(
+	    eb.text, "site s3: prefix fd00:0:2:c000::/50 overlaps fd00:0:2:8000::/49 of site s2"));
+	/* the neighbours just outside are fine */
+	assert_int_equal(
+	    edit(&p, &eb, "site add s3 --key " KEY_B " --prefix 10.2.24.0/21 fd00:0:2::/49"), 0);
+	/* a direct rule may not reach into a secure prefix, of either family */
+	assert_int_equal(edit(&p, &eb, "split add 5 --action direct --dst 10.2.25.0/24"), -EINVAL);
+	assert_non_null(strstr(eb.text, "secure (s3)"));
+	assert_int_equal(edit(&p, &eb, "split add 5 --action direct --dst fd00:0:1:5::/64"),
+			 -EINVAL);
+	assert_non_null(strstr(eb.text, "secure (this node)"));
+	/* wider than every secure prefix: allowed; red skips secure destinations */
+	assert_int_equal(edit(&p, &eb, "split add 5 --action direct --dst 10.0.0.0/8"), 0);
+	policy_free(&p);
+}
+
+/* 250 sites x 16 prefixes validate without a false overlap. */
+static void
+test_large_policy_validates(void **state)
+{
+	struct policy p;
+	struct errbuf eb = {0};
+	uint8_t key[WG_KEY_LEN] = {0};
+	char line[512], b64[64];
+
+	(void)state;
+	policy_init(&p);
+	for (int s = 0; s < 250; s++) {
+		int n;
+		key[0] = (uint8_t)s;
+		key[1] = 1;
+		sodium_bin2base64(b64, sizeof(b64), key, sizeof(key),
+				  sodium_base64_VARIANT_ORIGINAL);
+		n = snprintf(line, sizeof(line), "site add n%d --key %s --prefix", s, b64);
+		for (int j = 0; j < 16; j++)
+			n += snprintf(line + n, sizeof(line) - (size_t)n, " 10.%d.%d.0/24", s,
+				      j * 16);
+		assert_int_equal(edit(&p, &eb, line), 0);
+	}
+	assert_int_equal(p.nsites, 250);
+	assert_int_equal(policy_validate(&p, &eb), 0);
+	assert_int_equal(eb.count, 0);
+	policy_free(&p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prefix_parse),
 		cmocka_unit_test(test_overlap),
+		cmocka_unit_test(test_overlaps_found_in_any_order),
+		cmocka_unit_test(test_large_policy_validates),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_edit_and_print_round_trip),
 		cmocka_unit_test(test_bad_edits_change_nothing),

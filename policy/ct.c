@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * policy/ct.c — deletes the conntrack entries a policy change made wrong.
+ * One dump of the table (ctnetlink), then one delete per entry whose path
+ * changed, naming it by its original tuple copied from the dump.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+
+#include "core/log.h"
+#include "core/nl.h"
+#include "policy/ct.h"
+
+/* An entry to delete: its family and its CTA_TUPLE_ORIG attribute as dumped. */
+struct victim {
+	uint8_t family;
+	uint16_t len;
+	uint8_t tuple[256];
+};
+
+struct prune {
+	const struct policy *old, *new;
+	struct victim *v;
+	size_t n, cap;
+	int err;
+};
+
+static const struct nlattr *
+nested(const struct nlattr *parent, uint16_t type)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, parent)
+	{
+		if (mnl_attr_get_type(a) == type)
+			return a;
+	}
+	return NULL;
+}
+
+static int
+tuple_ip(const struct nlattr *ip, uint8_t family, struct explain_pkt *pkt)
+{
+	uint16_t src = family == AF_INET ? CTA_IP_V4_SRC : CTA_IP_V6_SRC;
+	uint16_t dst = family == AF_INET ? CTA_IP_V4_DST : CTA_IP_V6_DST;
+	size_t alen = family == AF_INET ? 4 : 16;
+	const struct nlattr *s = nested(ip, src), *d = nested(ip, dst);
+
+	if (!s || !d || mnl_attr_get_payload_len(s) != alen || mnl_attr_get_payload_len(d) != alen)
+		return -EINVAL;
+	memcpy(pkt->src, mnl_attr_get_payload(s), alen);
+	memcpy(pkt->dst, mnl_attr_get_payload(d), alen);
+	return 0;
+}
+
+static void
+tuple_proto(const struct nlattr *proto, struct explain_pkt *pkt)
+{
+	const struct nlattr *num = nested(proto, CTA_PROTO_NUM);
+	const struct nlattr *port = nested(proto, CTA_PROTO_DST_PORT);
+	uint8_t p = num && mnl_attr_get_payload_len(num) == 1 ? mnl_attr_get_u8(num) : 0;
+
+	pkt->proto = p == IPPROTO_ICMPV6 ? IPPROTO_ICMP : p;
+	if ((p == IPPROTO_TCP || p == IPPROTO_UDP) && port && mnl_attr_get_payload_len(port) == 2)
+		pkt->port = ntohs(mnl_attr_get_u16(port));
+}
+
+static const struct nlattr *
+orig_tuple(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(a) == CTA_TUPLE_ORIG)
+			return a;
+	}
+	return NULL;
+}
+
+int
+ct_msg_tuple(const struct nlmsghdr *nlh, struct explain_pkt *pkt)
+{
+	const struct nfgenmsg *g;
+	const struct nlattr *t, *ip, *proto;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*g))
+		return -EINVAL;
+	g = mnl_nlmsg_get_payload(nlh);
+	if (g->nfgen_family != AF_INET && g->nfgen_family != AF_INET6)
+		return -EINVAL;
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->family = g->nfgen_family;
+	if (!(t = orig_tuple(nlh)) || !(ip = nested(t, CTA_TUPLE_IP)) ||
+	    tuple_ip(ip, pkt->family, pkt) < 0)
+		return -EINVAL;
+	if ((proto = nested(t, CTA_TUPLE_PROTO)))
+		tuple_proto(proto, pkt);
+	return 0;
+}
+
+static bool
+path_changed(const struct policy *old, const struct policy *new, const struct explain_pkt *pkt)
+{
+	struct explanation a, b;
+
+	policy_explain(old, pkt, &a);
+	policy_explain(new, pkt, &b);
+	return a.path != b.path || (a.path == PATH_TUNNEL && strcmp(a.site, b.site) != 0);
+}
+
+static int
+victim_add(struct prune *pr, uint8_t family, const struct nlattr *tuple)
+{
+	struct victim *v;
+
+	if (tuple->nla_len > sizeof(v->tuple))
+		return 0; /* no tuple is this long; skip rather than truncate */
+	if (pr->n == pr->cap) {
+		size_t cap = pr->cap ? 2 * pr->cap : 64;
+		v = realloc(pr->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		pr->v = v;
+		pr->cap = cap;
+	}
+	v = &pr->v[pr->n++];
+	v->family = family;
+	v->len = tuple->nla_len;
+	memcpy(v->tuple, tuple, tuple->nla_len);
+	return 0;
+}
+
+static int
+dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct prune *pr = data;
+	struct explain_pkt pkt;
+
+	if (ct_msg_tuple(nlh, &pkt) < 0 || !path_changed(pr->old, pr->new, &pkt))
+		return MNL_CB_OK;
+	pr->err = victim_add(pr, pkt.family, orig_tuple(nlh));
+	return pr->err < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+static struct nlmsghdr *
+ct_msg(char *buf, uint16_t type, uint16_t flags, uint8_t family)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *g;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = family;
+	g->version = NFNETLINK_V0;
+	return nlh;
+}
+
+static int
+delete_one(struct mnl_socket *nl, const struct victim *v)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = ct_msg(buf, IPCTNL_MSG_CT_DELETE, 0, v->family);
+	int ret;
+
+	memcpy(mnl_nlmsg_get_payload_tail(nlh), v->tuple, v->len);
+	nlh->nlmsg_len += MNL_ALIGN(v->len);
+	ret = nl_talk(nl, nlh, NULL, NULL);
+	return ret == -ENOENT ? 0 : ret; /* it ended meanwhile */
+}
+
+int
+ct_prune(const struct policy *old, const struct policy *new, size_t *deleted)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct prune pr = {.old = old, .new = new};
+	struct mnl_socket *nl = nl_open(NETLINK_NETFILTER);
+	int ret;
+
+	if (deleted)
+		*deleted = 0;
+	if (!nl)
+		return -errno;
+	ret = nl_talk(nl, ct_msg(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC), dump_cb, &pr);
+	if (pr.err < 0)
+		ret = pr.err;
+	for (size_t i = 0; ret == 0 && i < pr.n; i++)
+		ret = delete_one(nl, &pr.v[i]);
+	if (ret == 0 && deleted)
+		*deleted = pr.n;
+	free(pr.v);
+	mnl_socket_close(nl);
+	return ret;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * policy/ct.h — conntrack entries that outlive their rule.
+ *
+ * Red accepts a flow's later packets by conntrack state, so a flow that a
+ * rule allowed would go on after the rule is gone. After a change, ct_prune()
+ * deletes (ctnetlink) every entry of the current network namespace whose
+ * path, as policy_explain() computes it from the entry's original tuple,
+ * differs between the old and the new policy: its next packet is then judged
+ * by the new policy.
+ */
+#ifndef UMBRAL_CT_H
+#define UMBRAL_CT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/netlink.h>
+
+#include "policy/explain.h"
+#include "policy/policy.h"
+
+/*
+ * Deletes the entries whose path changed from old to new. *deleted (may be
+ * NULL) counts them. Returns 0 or a negative errno; an entry that vanished
+ * meanwhile is not an error.
+ */
+int ct_prune(const struct policy *old, const struct policy *new, size_t *deleted);
+
+/*
+ * Reads the original tuple of one ctnetlink message into *pkt (for the unit
+ * tests and ct_prune). Returns 0, or -EINVAL when it has no usable tuple.
+ */
+int ct_msg_tuple(const struct nlmsghdr *nlh, struct explain_pkt *pkt);
+
+#endif

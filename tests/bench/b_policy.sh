@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The policy engine at the seed's scale: 250 sites x 16 IPv4 prefixes plus
+# 1000 split rules on node s1 (248 generated sites + the lab's s2, and s1).
+#  (a) umbrald's full apply of that policy in all three domains (nftables
+#      table absent, wg0 without peers: each daemon started on a clean kernel),
+#      as the daemons report it (status: last_apply_ms), summed;
+#  (b) the same by hand: `nft -f` of the very ruleset umbrald made, in each
+#      domain, plus `wg setconf` of the same 249 peers on a stock wireguard-go;
+#  a/b, then one-site add and remove through `umbral` (wall clock, and each
+#  domain's apply), and each umbrald's peak RSS. Medians of RUNS.
+. "$(dirname "$0")/lib.sh"
+RUNS=${BENCH_RUNS:-5}
+NSITES=${BENCH_SITES:-248}
+GEN="$UMBRAL_BIN/tests/policy_gen"
+UMBRAL="$UMBRAL_BIN/umbral"
+DOMAINS="crypto red black"
+
+ms_now() { date +%s%N | awk '{printf "%.3f\n", $1 / 1e6}'; }
+domain_apply_ms() { "$UMBRAL" -N s1 status --json | jq -r --arg d "$1" '.domains[$d].last_apply_ms'; }
+stop_domain() {
+	local pid
+	pid=$("$LAB" pid s1 "$1")
+	kill "$pid" 2>/dev/null
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+}
+
+# Removes what umbrald built in the kernel, so the next start is a full apply:
+# the tables, and every peer of wg0 (wg(8) reaches crypto's wireguard-go through
+# a link to its UAPI socket; the device itself stays, as it does for (b)).
+clean_kernel() {
+	local d
+	for d in $DOMAINS; do nsx "s1-$d" nft delete table inet umbral 2>/dev/null; done
+	mkdir -p /run/wireguard
+	ln -sf /run/umbral/s1/crypto-wg0.uapi /run/wireguard/ubs1wg.sock
+	nsx s1-crypto wg setconf ubs1wg /dev/null
+	rm -f /run/wireguard/ubs1wg.sock
+}
+
+bare_down() {
+	local p
+	for p in $(ip netns pids ub-pol 2>/dev/null); do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	ip netns del ub-pol 2>/dev/null
+	rm -f /run/wireguard/ubpol.sock
+}
+trap 'bare_down; "$LAB" down >/dev/null 2>&1; cleanup_bg' EXIT
+
+"$LAB" up --sites 2 >/dev/null || exit 1
+echo "policy: $NSITES generated sites + s2, 16 prefixes each, 1000 split rules on s1"
+for d in $DOMAINS; do stop_domain "$d"; done
+for d in $DOMAINS; do
+	"$GEN" "/run/umbral-lab/s1/$d/policy.db" "$NSITES" 16 1000 >"$WORK/rev-$d" 2>"$WORK/gen-$d.log" ||
+		{ cat "$WORK/gen-$d.log"; exit 1; }
+done
+[ "$(sort -u "$WORK"/rev-* | wc -l)" -eq 1 ] || { echo "stores disagree on the revision"; exit 1; }
+
+# (a) full apply, daemons started in fail-closed order on a clean kernel.
+for i in $(seq "$RUNS"); do
+	clean_kernel
+	for d in $DOMAINS; do "$LAB" start s1 "$d" || exit 1; done
+	t=0
+	for d in $DOMAINS; do
+		v=$(domain_apply_ms "$d")
+		echo "$d $v" >>"$WORK/a-parts"
+		t=$(awk -v a="$t" -v b="$v" 'BEGIN {print a + b}')
+	done
+	echo "$t" >>"$WORK/a"
+	[ "$i" -lt "$RUNS" ] && for d in $DOMAINS; do stop_domain "$d"; done
+done
+"$UMBRAL" -N s1 status --json >"$WORK/status.json"
+peers=$(jq '.domains.crypto.wireguard.peers | length' "$WORK/status.json")
+
+# (b) by hand: the same rulesets with nft -f, the same peers with wg setconf.
+for d in $DOMAINS; do nsx "s1-$d" nft list table inet umbral >"$WORK/$d.nft"; done
+{
+	echo "[Interface]"
+	echo "PrivateKey = $(wg genkey)"
+	echo "ListenPort = 51820"
+	jq -r '.domains.crypto.wireguard.peers[] | "[Peer]\nPublicKey = \(.public_key)\nEndpoint = \(.endpoint // "")\nAllowedIPs = \(.allowed_ips | join(", "))\n"' "$WORK/status.json" |
+		sed '/^Endpoint = $/d'
+} >"$WORK/wg.conf"
+bare_down
+ip netns add ub-pol
+ip netns exec ub-pol env WG_PROCESS_FOREGROUND=1 wireguard-go ubpol >/dev/null 2>&1 &
+BG_PIDS+=($!)
+for _ in $(seq 50); do [ -S /run/wireguard/ubpol.sock ] && break; sleep 0.1; done
+ip netns add ub-nft 2>/dev/null
+for i in $(seq "$RUNS"); do
+	t0=$(ms_now)
+	for d in $DOMAINS; do
+		nsx ub-nft nft delete table inet umbral 2>/dev/null
+		nsx ub-nft nft -f "$WORK/$d.nft" || exit 1
+	done
+	t1=$(ms_now)
+	nsx ub-pol wg setconf ubpol /dev/null 2>/dev/null # no peers: a full set each run
+	t2=$(ms_now)
+	nsx ub-pol wg setconf ubpol "$WORK/wg.conf" || exit 1
+	t3=$(ms_now)
+	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN {print (b - a) + (d - c)}' >>"$WORK/b"
+done
+bpeers=$(nsx ub-pol wg show ubpol peers | wc -l)
+ip netns del ub-nft
+
+# One site added and removed through the CLI, on top of the large policy.
+key=$(wg genkey | wg pubkey)
+for i in $(seq "$RUNS"); do
+	t0=$(ms_now)
+	"$UMBRAL" -N s1 site add n999 --key "$key" --endpoint 198.18.99.2:51820 --prefix 172.31.250.0/24 >/dev/null || exit 1
+	t1=$(ms_now)
+	for d in $DOMAINS; do domain_apply_ms "$d"; done | awk '{s += $1} END {print s}' >>"$WORK/add-apply"
+	"$UMBRAL" -N s1 site del n999 >/dev/null || exit 1
+	t2=$(ms_now)
+	for d in $DOMAINS; do domain_apply_ms "$d"; done | awk '{s += $1} END {print s}' >>"$WORK/del-apply"
+	echo "$t1 - $t0" | bc >>"$WORK/add"
+	echo "$t2 - $t1" | bc >>"$WORK/del"
+done
+rss=0
+for d in $DOMAINS; do
+	r=$(awk '/VmHWM/ {print $2}' "/proc/$("$LAB" pid s1 "$d")/status")
+	printf '  umbrald %-6s peak RSS %6.1f MiB\n' "$d" "$(echo "$r / 1024" | bc -l)"
+	[ "$r" -gt "$rss" ] && rss=$r
+done
+
+a=$(median <"$WORK/a")
+b=$(median <"$WORK/b")
+for d in $DOMAINS; do
+	printf '  (a) %-6s apply %8.2f ms (median)\n' "$d" "$(awk -v d="$d" '$1 == d {print $2}' "$WORK/a-parts" | median)"
+done
+printf '  (a) umbrald full apply, 3 domains, %s peers: %8.2f ms\n' "$peers" "$a"
+printf '  (b) nft -f x3 + wg setconf (%s peers):    %8.2f ms\n' "$bpeers" "$b"
+ratio=$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.3f", a / b}')
+printf '  a/b = %s (target <= 0.25)\n' "$ratio"
+add=$(median <"$WORK/add")
+del=$(median <"$WORK/del")
+printf '  one-site add: %.2f ms end to end (umbral, 3 domains), %.2f ms applying\n' "$add" "$(median <"$WORK/add-apply")"
+printf '  one-site del: %.2f ms end to end (umbral, 3 domains), %.2f ms applying\n' "$del" "$(median <"$WORK/del-apply")"
+printf '  peak RSS (largest umbrald): %.1f MiB (target <= 8)\n' "$(echo "$rss / 1024" | bc -l)"
+record policy_full_apply_ms "$a" ms
+record policy_by_hand_ms "$b" ms
+record policy_apply_ratio "$ratio" ratio
+record policy_site_add_ms "$add" ms
+record policy_site_del_ms "$del" ms
+record policy_site_add_apply_ms "$(median <"$WORK/add-apply")" ms
+record policy_site_del_apply_ms "$(median <"$WORK/del-apply")" ms
+record policy_peak_rss_kib "$rss" KiB
