@@ -126,6 +126,21 @@ run_node_set(struct node_ctx *n, const struct command *c, int argc, char **argv)
 	return node_change(n, argc, argv, false, comment);
 }
 
+/*
+ * "mode large" takes the direct path away: black first, as for a removal;
+ * "mode small" gives it, crypto and red first, black last.
+ */
+static int
+run_mode(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	char *words[] = {"node", "set", "--mode", argc == 2 ? argv[1] : ""};
+
+	(void)c;
+	if (argc != 2 || (strcmp(argv[1], "small") && strcmp(argv[1], "large")))
+		return EXIT_USAGE;
+	return node_change(n, 4, words, strcmp(argv[1], "large") == 0, comment);
+}
+
 /* "site list", "split list": two words, answered by red. */
 static int
 run_list(struct node_ctx *n, const struct command *c, int argc, char **argv)
@@ -141,6 +156,25 @@ run_explain(struct node_ctx *n, const struct command *c, int argc, char **argv)
 {
 	(void)c;
 	if (argc < 3 || argc > 5)
+		return EXIT_USAGE;
+	return ask_one(n, DOMAIN_RED, argc, argv);
+}
+
+/* "dhcp static add|del ...", "lan route add|del ...": a removal goes black first. */
+static int
+run_add_del(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	if (argc < 4 || (strcmp(argv[2], "add") && strcmp(argv[2], "del")))
+		return EXIT_USAGE;
+	return node_change(n, argc, argv, strcmp(argv[2], "del") == 0, comment);
+}
+
+static int
+run_dhcp_show(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	if (argc != 2)
 		return EXIT_USAGE;
 	return ask_one(n, DOMAIN_RED, argc, argv);
 }
@@ -254,6 +288,12 @@ static const struct command commands[] = {
 	 "secure and matches no split rule: direct (out through black, NATed; small\n"
 	 "node only) or drop (the default: nothing leaves unless the policy says so).\n",
 	 run_node_set},
+	{"mode", "mode small|large",
+	 "Switches the node between small (the LAN's router: DHCP, direct traffic\n"
+	 "NATed by black) and large (behind the site's router: only secure traffic,\n"
+	 "the rest answered with ICMP administratively prohibited; no DHCP, no NAT), as\n"
+	 "one revision, without a restart. The same as node set --mode.\n",
+	 run_mode},
 	{"split add", "split add PRIORITY --action tunnel|direct|drop [--site SITE]\n"
 		      "          [--dst CIDR] [--src CIDR] [--proto tcp|udp|icmp] [--port PORT]",
 	 "Adds a split-tunnel rule. Traffic from the LAN that matches every given field\n"
@@ -274,6 +314,34 @@ static const struct command commands[] = {
 	 "Says which path a packet from the LAN takes: local, tunnel to a site, direct,\n"
 	 "or drop, and which rule decided, computed from the policy red enforces.\n",
 	 run_explain},
+	{"dhcp set", "dhcp set [--server on|off] [--pool START-END|auto] [--router IP|auto|none]\n"
+		     "         [--dns IP[,IP...]|none] [--domain NAME|none] [--lease-time SECONDS]\n"
+		     "         [--mtu MTU|0]",
+	 "Sets red's DHCPv4 server (small node only; a large node never serves DHCP).\n"
+	 "Unset, it serves with defaults taken from red's address on the LAN: the pool\n"
+	 "from .100 of the LAN to its end, red itself as the router, one hour leases, no\n"
+	 "DNS or domain option, no MTU option. Example:\n"
+	 "  umbral -N s1 dhcp set --pool 10.1.1.100-10.1.1.199 --dns 10.1.1.53 --domain lan\n",
+	 run_add},
+	{"dhcp static", "dhcp static add MAC IP [NAME] | dhcp static del MAC",
+	 "Gives the LAN host with this MAC always the same address (and NAME as its host\n"
+	 "name if it asks); del takes the static lease away.\n",
+	 run_add_del},
+	{"dhcp leases", "dhcp leases [--json]",
+	 "Lists the DHCP leases red holds: address, MAC, state (bound, released,\n"
+	 "declined, offered), seconds left, and the host name the client gave. Leases\n"
+	 "are kept in red's database and survive a restart of umbrald.\n",
+	 run_dhcp_show},
+	{"dhcp stats", "dhcp stats [--json]",
+	 "Shows the DHCP server's state and counters: messages by type, malformed\n"
+	 "packets dropped (by reason), DISCOVERs left unanswered because the pool was\n"
+	 "exhausted, and addresses found in use by the probe before an offer.\n",
+	 run_dhcp_show},
+	{"lan route", "lan route add PREFIX via GATEWAY | lan route del PREFIX",
+	 "Large node: PREFIX lies behind the site's own router GATEWAY on the LAN. It\n"
+	 "becomes a secure prefix of this site (unless one holds it already), and red\n"
+	 "routes it, from the tunnel as from the LAN, via GATEWAY.\n",
+	 run_add_del},
 	{"key generate", "key generate [--force]",
 	 "Creates this node's WireGuard identity inside the crypto domain and prints the\n"
 	 "public key. The private key never leaves crypto. --force replaces an existing\n"
@@ -411,7 +479,8 @@ dispatch(struct node_ctx *n, int argc, char **argv)
 	argc = take_json(n, argc, argv);
 	rc = c->run(n, c, argc, argv);
 	if (rc == EXIT_USAGE && c->run != run_add && c->run != run_node_set &&
-	    c->run != run_crypto && c->run != run_rollback && c->run != run_red)
+	    c->run != run_crypto && c->run != run_rollback && c->run != run_red &&
+	    c->run != run_add_del)
 		command_help(stderr, c);
 	return rc;
 }

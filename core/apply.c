@@ -63,6 +63,8 @@ daemon_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 		note_failure(d, eb, "sysctl", ret);
 		return ret;
 	}
+	if (d->domain == DOMAIN_RED)
+		red_apply(d, p);
 	d->applied = true;
 	d->apply_error[0] = '\0';
 	d->last_apply_ms = now_ms() - start;

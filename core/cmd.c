@@ -55,6 +55,8 @@ cmd_status(struct daemon *d, int argc, char **argv, struct buf *out)
 		admin_status(d, true, out);
 		if (d->domain == DOMAIN_CRYPTO)
 			crypto_status_json(d, out);
+		if (d->domain == DOMAIN_RED)
+			red_status_json(d, out);
 		buf_puts(out, "}\n");
 		return CTL_OK;
 	}
@@ -66,6 +68,8 @@ cmd_status(struct daemon *d, int argc, char **argv, struct buf *out)
 	admin_status(d, false, out);
 	if (d->domain == DOMAIN_CRYPTO)
 		crypto_status_text(d, out);
+	if (d->domain == DOMAIN_RED)
+		red_status_text(d, out);
 	return CTL_OK;
 }
 
@@ -469,6 +473,9 @@ daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, str
 	}
 	if (strcmp(argv[0], "reload") == 0)
 		return cmd_reload(d, out);
+	if (argc >= 2 && strcmp(argv[0], "dhcp") == 0 &&
+	    (strcmp(argv[1], "leases") == 0 || strcmp(argv[1], "stats") == 0))
+		return red_dhcp_cmd(d, argc, argv, out);
 	if (strcmp(argv[0], "key") == 0) {
 		if (d->domain != DOMAIN_CRYPTO) {
 			buf_puts(out, "key: keys live only in the crypto domain\n");

@@ -21,6 +21,9 @@
 struct store;
 struct wg;
 struct linkwatch;
+struct dhcpd;
+struct dhcpd_conf;
+struct lease_store;
 
 struct daemon {
 	enum domain domain;
@@ -50,6 +53,11 @@ struct daemon {
 	 */
 	ev_timer confirm;
 	int64_t confirm_base, confirm_rev, confirm_at;
+	/* red only: the DHCP server (NULL when not serving) and why not */
+	struct dhcpd *dhcpd;
+	struct dhcpd_conf *dhcp_conf; /* what it serves now */
+	struct lease_store *leases;
+	char dhcp_state[96];
 	/* crypto only */
 	struct wg *wg;
 	uint8_t *privkey; /* sodium_malloc'd, NULL until a key exists */
@@ -96,6 +104,13 @@ int admin_confirm_arm(struct daemon *d, int64_t base, int64_t rev, int64_t at);
 bool admin_confirm_blocks(struct daemon *d, struct buf *out);
 int admin_confirm(struct daemon *d, const struct ctl_peer *peer, struct buf *out);
 void admin_status(struct daemon *d, bool json, struct buf *out);
+/* red role (core/red.c): the DHCP server follows the policy; never fails an apply. */
+void red_apply(struct daemon *d, const struct policy *p);
+void red_status_json(struct daemon *d, struct buf *out);
+void red_status_text(struct daemon *d, struct buf *out);
+/* "dhcp leases|stats [--json]" */
+int red_dhcp_cmd(struct daemon *d, int argc, char **argv, struct buf *reply);
+void red_fini(struct daemon *d);
 
 /* crypto role (core/crypto.c) */
 int crypto_init(struct daemon *d);

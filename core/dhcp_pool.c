@@ -295,6 +295,8 @@ dhcp_reply_dest(const struct dhcp_msg *req, const struct dhcp_msg *reply)
 {
 	struct in_addr bcast = {.s_addr = INADDR_BROADCAST};
 
+	if (req->giaddr.s_addr)
+		return req->giaddr;
 	if (reply->type == DHCP_NAK || req->ciaddr.s_addr == 0)
 		return bcast;
 	return req->ciaddr;

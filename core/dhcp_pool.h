@@ -116,10 +116,11 @@ int dhcp_pool_probed(struct dhcp_pool *p, const struct dhcp_msg *req, struct in_
 		     bool in_use, int64_t now, struct dhcp_decision *d);
 
 /*
- * Where a reply goes (RFC 2131 §4.1, no relays): a NAK, or a reply to a
- * client without an address, to 255.255.255.255 — even without the
- * broadcast flag, since we do not write the client's MAC into the ARP cache;
- * otherwise to ciaddr. Port 68 in all cases.
+ * Where a reply goes (RFC 2131 §4.1): to the relay agent in giaddr (its
+ * port 67) when there is one; else a NAK, or a reply to a client without an
+ * address, to 255.255.255.255 — even without the broadcast flag, since we
+ * do not write the client's MAC into the ARP cache; otherwise to ciaddr
+ * (port 68).
  */
 struct in_addr dhcp_reply_dest(const struct dhcp_msg *req, const struct dhcp_msg *reply);
 

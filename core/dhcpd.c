@@ -19,8 +19,11 @@
 
 #include "core/log.h"
 
-/* Probes at once; a DISCOVER beyond this is dropped and the client retries. */
-#define PROBE_MAX 32
+/*
+ * Probes at once; a DISCOVER beyond this is dropped and the client retries.
+ * With 100 ms probes, 512 keeps up with ~5000 DISCOVERs a second.
+ */
+#define PROBE_MAX 512
 /* Addresses tried for one DISCOVER when each probe finds a conflict. */
 #define PROBE_TRIES 4
 /* At most one log line about an exhausted pool per this many seconds. */
@@ -67,6 +70,8 @@ send_reply(struct dhcpd *d, const struct dhcp_msg *req, const struct dhcp_msg *r
 	if (dhcp_msg_build(r, dhcp_msg_reply_max(req), buf, sizeof(buf), &iov.iov_len) < 0)
 		return;
 	to.sin_addr = dhcp_reply_dest(req, r);
+	if (req->giaddr.s_addr)
+		to.sin_port = htons(DHCP_SERVER_PORT);
 	/* Our address as the source and our interface for the way out, even for a broadcast. */
 	cm->cmsg_level = IPPROTO_IP;
 	cm->cmsg_type = IP_PKTINFO;
@@ -264,6 +269,19 @@ count_in(struct dhcpd *d, uint8_t type)
 	}
 }
 
+/*
+ * A relay agent on the LAN itself (a load generator such as perfdhcp acts
+ * as one) is served from the LAN's pool; one elsewhere is not ours to serve.
+ */
+static bool
+on_lan(const struct dhcpd *d, struct in_addr a)
+{
+	uint8_t plen = d->conf.dhcp.prefix_len;
+	uint32_t mask = plen ? htonl(0xffffffffu << (32 - plen)) : 0;
+
+	return (a.s_addr & mask) == (d->conf.dhcp.server.s_addr & mask);
+}
+
 static void
 handle(struct dhcpd *d, const uint8_t *buf, size_t len, bool unicast)
 {
@@ -279,7 +297,9 @@ handle(struct dhcpd *d, const uint8_t *buf, size_t len, bool unicast)
 	}
 	if (req.giaddr.s_addr) {
 		d->stats.relayed++;
-		return;
+		if (!on_lan(d, req.giaddr))
+			return;
+		unicast = false;
 	}
 	count_in(d, req.type);
 	/* A retransmitted DISCOVER waits for the probe under way for its client. */

@@ -36,7 +36,7 @@ struct dhcpd_stats {
 	uint64_t dropped[DHCP_DROP_REASONS];     /* by enum dhcp_drop */
 	uint64_t pool_exhausted;                 /* DISCOVERs left without an offer */
 	uint64_t probe_conflicts;                /* probed addresses someone answered for */
-	uint64_t relayed;                        /* ignored: giaddr set, no relay support */
+	uint64_t relayed;                        /* via a relay (giaddr); served only if on the LAN */
 	uint64_t send_errors, store_errors;
 };
 

@@ -255,6 +255,8 @@ main(int argc, char **argv)
 	linkwatch_close(d.links);
 	if (d.domain == DOMAIN_CRYPTO)
 		crypto_fini(&d);
+	if (d.domain == DOMAIN_RED)
+		red_fini(&d);
 	policy_free(&d.policy);
 	store_close(d.store);
 	return 0;

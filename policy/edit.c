@@ -5,6 +5,8 @@
  */
 #include "policy/edit.h"
 
+#include "policy/lan.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -347,6 +349,8 @@ policy_edit_known(int argc, char **argv)
 {
 	if (argc < 2)
 		return false;
+	if (lan_edit_known(argc, argv))
+		return true;
 	if (strcmp(argv[0], "site") == 0 || strcmp(argv[0], "split") == 0)
 		return strcmp(argv[1], "add") == 0 || strcmp(argv[1], "del") == 0;
 	return strcmp(argv[0], "node") == 0 && strcmp(argv[1], "set") == 0;
@@ -359,13 +363,16 @@ policy_edit(struct policy *p, int argc, char **argv, struct errbuf *eb)
 	int ret;
 
 	if (!policy_edit_known(argc, argv)) {
-		errbuf_add(eb, "%s: not a change (site add|del, split add|del, node set)",
+		errbuf_add(eb, "%s: not a change (site add|del, split add|del, node set, dhcp set, "
+			       "dhcp static add|del, lan route add|del)",
 			   argc ? argv[0] : "(nothing)");
 		return -EINVAL;
 	}
 	if (policy_copy(&work, p) < 0)
 		return -ENOMEM;
-	if (strcmp(argv[0], "node") == 0)
+	if (lan_edit_known(argc, argv))
+		ret = lan_edit(&work, argc, argv, eb);
+	else if (strcmp(argv[0], "node") == 0)
 		ret = node_set(&work, argc - 2, argv + 2, eb);
 	else if (strcmp(argv[0], "split") == 0)
 		ret = strcmp(argv[1], "add") == 0 ? split_add(&work, argc - 2, argv + 2, eb)
@@ -425,6 +432,7 @@ policy_print(const struct policy *p, struct buf *out)
 		policy_rule_print(&p->rules[i], out);
 		buf_puts(out, "\n");
 	}
+	lan_print(p, out);
 }
 
 void

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
+#include <linux/if_packet.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_nat.h>
@@ -426,6 +427,46 @@ split_applies(const struct split_rule *r, int family)
 	return true;
 }
 
+/* reject with icmpx admin-prohibited: "communication administratively prohibited" */
+static void
+a_reject_admin(struct rb *rb)
+{
+	struct nftnl_expr *e = ex_new(rb, "reject");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_ICMPX_UNREACH);
+	nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
+}
+
+/*
+ * Large node: what the LAN sends to a destination that is neither this
+ * site's nor another site's is answered with ICMP administratively
+ * prohibited, so hosts behind the site's router fail fast. Link-local and
+ * broadcast or multicast traffic (neighbour discovery) is left alone.
+ */
+static void
+red_large_reject(struct nft_ctx *c)
+{
+	static const struct prefix ll = {.family = AF_INET6, .len = 10, .addr = {0xfe, 0x80}};
+	uint8_t host = PACKET_HOST;
+	struct rb rb;
+
+	rule_begin(c, &rb, "prerouting");
+	m_ifname(&rb, NFT_META_IIFNAME, IF_LAN);
+	m_nfproto(&rb, AF_INET6);
+	m_prefix(&rb, true, &ll);
+	ex_verdict(&rb, NF_ACCEPT);
+	rule_end(c, &rb);
+	rule_begin(c, &rb, "prerouting");
+	m_ifname(&rb, NFT_META_IIFNAME, IF_LAN);
+	ex_meta(&rb, NFT_META_PKTTYPE, false);
+	ex_cmp(&rb, NFT_CMP_EQ, &host, sizeof(host));
+	ex_counter(&rb);
+	a_reject_admin(&rb);
+	rule_end(c, &rb);
+}
+
 /*
  * Classifies traffic from the LAN into a mark that picks the routing table:
  * own prefixes stay (no mark), then the split rules by priority, then other
@@ -461,7 +502,11 @@ red_prerouting(struct nft_ctx *c)
 		ex_verdict(&rb, NF_ACCEPT);
 		rule_end(c, &rb);
 	}
-	if (c->p->node.mode != MODE_SMALL || c->p->node.default_action != SPLIT_DIRECT)
+	if (c->p->node.mode != MODE_SMALL) {
+		red_large_reject(c);
+		return;
+	}
+	if (c->p->node.default_action != SPLIT_DIRECT)
 		return;
 	rule_begin(c, &rb, "prerouting");
 	m_ifname(&rb, NFT_META_IIFNAME, IF_LAN);

@@ -5,6 +5,8 @@
  */
 #include "policy/policy.h"
 
+#include "policy/lan.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <errno.h>
@@ -329,6 +331,7 @@ policy_init(struct policy *p)
 	p->node.listen_port = 51820;
 	p->node.mtu = 1420;
 	p->node.default_action = SPLIT_DROP; /* fail closed: only what policy allows goes out */
+	lan_dhcp_init(&p->dhcp);
 }
 
 void
@@ -650,6 +653,7 @@ policy_validate(const struct policy *p, struct errbuf *eb)
 	for (size_t i = 0; i < p->nrules; i++)
 		validate_rule(p, all, n, &p->rules[i], eb);
 	free(all);
+	lan_validate(p, eb);
 	return eb->count > before ? -EINVAL : 0;
 }
 
@@ -684,7 +688,8 @@ rule_equal(const struct split_rule *a, const struct split_rule *b)
 bool
 policy_equal(const struct policy *a, const struct policy *b)
 {
-	if (a->nrules != b->nrules || a->node.default_action != b->node.default_action)
+	if (a->nrules != b->nrules || a->node.default_action != b->node.default_action ||
+	    !lan_equal(a, b))
 		return false;
 	for (size_t i = 0; i < a->nrules; i++)
 		if (!rule_equal(&a->rules[i], &b->rules[i]))

@@ -9,6 +9,7 @@
 #ifndef UMBRAL_POLICY_H
 #define UMBRAL_POLICY_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -118,6 +119,43 @@ struct node {
 	size_t nprefixes;
 };
 
+#define POLICY_DHCP_STATIC_MAX 256
+#define POLICY_DHCP_DNS_MAX 3
+#define POLICY_DHCP_DOMAIN_MAX 253
+#define POLICY_DHCP_NAME_MAX 63
+#define POLICY_LAN_ROUTE_MAX 64
+
+/* A fixed address for one LAN host, by its MAC. */
+struct dhcp_static_lease {
+	uint8_t mac[6];
+	struct in_addr ip;
+	char name[POLICY_DHCP_NAME_MAX + 1]; /* may be "" */
+};
+
+/*
+ * Red's DHCPv4 server (small node only). A zero address means "derive it
+ * from red's address on the LAN" (pool, router); see policy/lan.h.
+ */
+struct dhcp_policy {
+	bool enabled;
+	struct in_addr pool_start, pool_end; /* both 0: derived */
+	bool no_router;                      /* send no router option */
+	struct in_addr router;               /* 0: red's LAN address */
+	uint32_t lease_time;                 /* seconds */
+	struct in_addr dns[POLICY_DHCP_DNS_MAX];
+	uint8_t ndns;
+	char domain[POLICY_DHCP_DOMAIN_MAX + 1]; /* "": not sent */
+	uint16_t mtu;                            /* 0: not sent */
+	struct dhcp_static_lease statics[POLICY_DHCP_STATIC_MAX];
+	size_t nstatics;
+};
+
+/* Large node: a prefix behind the site's own router, reached via gw on the LAN. */
+struct lan_route {
+	struct prefix dst; /* IPv4 */
+	struct in_addr gw;
+};
+
 struct policy {
 	int64_t revision;
 	struct node node;
@@ -125,6 +163,9 @@ struct policy {
 	size_t nsites;
 	struct split_rule *rules; /* sorted by priority */
 	size_t nrules;
+	struct dhcp_policy dhcp;
+	struct lan_route lan_routes[POLICY_LAN_ROUTE_MAX];
+	size_t nlan_routes;
 };
 
 void errbuf_add(struct errbuf *eb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

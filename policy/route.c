@@ -122,6 +122,12 @@ plan_red(const struct policy *p, struct plan *pl)
 	plan_rule(pl, RULE_PRIO, TABLE_SECURE, MARK_SECURE, MARK_MASK);
 	plan_via(pl, TABLE_SECURE, NULL, TOPO_CRYPTO_TO_RED, IF_TO_CRYPTO);
 	plan_unreachable(pl, TABLE_SECURE);
+	/* Prefixes behind the site's own router (large node), for LAN and tunnel alike. */
+	for (size_t i = 0; i < p->nlan_routes; i++) {
+		char gw[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &p->lan_routes[i].gw, gw, sizeof(gw));
+		plan_via(pl, RT_TABLE_MAIN, &p->lan_routes[i].dst, gw, IF_LAN);
+	}
 	if (p->node.mode != MODE_SMALL)
 		return;
 	plan_rule(pl, RULE_PRIO + 1, TABLE_DIRECT, MARK_DIRECT, MARK_MASK);
@@ -195,7 +201,7 @@ route_plan(const struct policy *p, enum domain d, struct route_want **routes, si
 	if ((unsigned)d >= DOMAIN_COUNT)
 		return -EINVAL;
 	/* Upper bounds: 3 routes per table (3 tables at most) plus one per prefix. */
-	pl.rcap = 9 + p->node.nprefixes + p->nrules;
+	pl.rcap = 9 + p->node.nprefixes + p->nrules + p->nlan_routes;
 	for (size_t i = 0; i < p->nsites; i++)
 		pl.rcap += p->sites[i].nprefixes;
 	pl.ucap = 4;

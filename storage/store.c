@@ -180,6 +180,34 @@ static const char *const migrations[] = {
     " WHEN OLD.seq > coalesce((SELECT max(upto) FROM audit_rotating), 0)"
     " BEGIN SELECT RAISE(ABORT, 'audit: records leave only by rotation'); END;"
     "PRAGMA user_version = 6;",
+
+    /*
+     * 7: the LAN part of a revision (storage/store_lan.c): red's DHCP server
+     * settings, its static leases, and a large node's routes to prefixes
+     * behind the site's router. A revision without a dhcp row has defaults.
+     */
+    "CREATE TABLE IF NOT EXISTS dhcp ("
+    " revision INTEGER PRIMARY KEY REFERENCES revision(number),"
+    " server TEXT NOT NULL CHECK (server IN ('on', 'off')),"
+    " pool TEXT NOT NULL,"
+    " router TEXT NOT NULL,"
+    " dns TEXT NOT NULL,"
+    " domain TEXT NOT NULL,"
+    " lease_time INTEGER NOT NULL CHECK (lease_time > 0),"
+    " mtu INTEGER NOT NULL CHECK (mtu BETWEEN 0 AND 65535));"
+    "CREATE TABLE IF NOT EXISTS dhcp_static ("
+    " revision INTEGER NOT NULL REFERENCES revision(number),"
+    " mac TEXT NOT NULL,"
+    " ip TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " PRIMARY KEY (revision, mac),"
+    " UNIQUE (revision, ip));"
+    "CREATE TABLE IF NOT EXISTS lan_route ("
+    " revision INTEGER NOT NULL REFERENCES revision(number),"
+    " prefix TEXT NOT NULL,"
+    " via TEXT NOT NULL,"
+    " PRIMARY KEY (revision, prefix));"
+    "PRAGMA user_version = 7;",
 };
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -734,6 +762,8 @@ store_commit(struct store *st, const struct policy *p, const char *author, const
 		err = insert_sites(st->db, p);
 	if (err == 0)
 		err = insert_rules(st->db, p);
+	if (err == 0)
+		err = store_lan_insert(st->db, p);
 	return tx_end(st->db, err, __func__);
 }
 
@@ -1032,7 +1062,7 @@ store_load_revision(struct store *st, int64_t rev, struct policy *out)
 	policy_init(&t);
 	t.revision = rev;
 	if ((err = load_node(st->db, rev, &t.node)) < 0 || (err = load_sites(st->db, &t)) < 0 ||
-	    (err = load_rules(st->db, &t)) < 0) {
+	    (err = load_rules(st->db, &t)) < 0 || (err = store_lan_load(st->db, &t)) < 0) {
 		policy_free(&t);
 		return err;
 	}

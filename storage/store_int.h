@@ -14,4 +14,12 @@ struct store;
 /* Borrowed: valid until store_close(st). */
 sqlite3 *store_db(struct store *st);
 
+struct policy;
+/*
+ * The LAN part of revision p->revision (store_lan.c), inside store_commit's
+ * transaction; and read back into p, whose node is already loaded.
+ */
+int store_lan_insert(sqlite3 *db, const struct policy *p);
+int store_lan_load(sqlite3 *db, struct policy *p);
+
 #endif

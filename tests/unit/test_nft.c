@@ -483,10 +483,11 @@ test_red(void **state)
 	parsed_free(&ps);
 	policy_free(&p);
 
-	lab_policy(&p, MODE_LARGE); /* no direct traffic */
+	lab_policy(&p, MODE_LARGE); /* no direct traffic; the rest is refused with ICMP */
 	p.node.default_action = SPLIT_DIRECT;
 	build(&p, DOMAIN_RED, &ps);
-	assert_int_equal(find_chain(&ps, "prerouting")->nrules, 4);
+	assert_int_equal(find_chain(&ps, "prerouting")->nrules, 6);
+	assert_int_equal(count_rules_with(&ps, "[ reject type 2 code 3 ]"), 1);
 	assert_int_equal(find_chain(&ps, "forward")->nrules, 8);
 	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00020000 ]"), 0);
 	parsed_free(&ps);

@@ -26,7 +26,7 @@
 #include "storage/store.h"
 
 /* The schema this build should migrate every database to. */
-#define LATEST 6
+#define LATEST 7
 
 static char tmpdir[] = "/tmp/umbral-test-store-XXXXXX";
 static char dbpath[256];
