@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/node.h"
+#include "cli/secret.h"
 #include "core/ctlmsg.h"
 
 struct command {
@@ -150,11 +151,42 @@ run_crypto(struct node_ctx *n, const struct command *c, int argc, char **argv)
 {
 	(void)c;
 	n->json = false; /* key output is the key itself */
-	if (strcmp(argv[1], "generate") == 0 && argc > 3)
-		return EXIT_USAGE;
-	if (strcmp(argv[1], "public") == 0 && argc != 2)
+	if (argc != 2)
 		return EXIT_USAGE;
 	return ask_one(n, DOMAIN_CRYPTO, argc, argv);
+}
+
+/* unlock, key generate, key rotate: the words, then the unlock secret. */
+static int
+run_secret(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	const char *file = NULL;
+	char *req[6];
+	struct secret_arg a;
+	int nreq = 0, rc;
+	bool generate = strcmp(c->name, "key generate") == 0;
+
+	n->json = false;
+	req[nreq++] = argv[0];
+	if (argc > 1 && strcmp(argv[0], "key") == 0)
+		req[nreq++] = argv[1];
+	for (int i = nreq; i < argc; i++) {
+		if (strcmp(argv[i], "--unlock-file") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (generate && strcmp(argv[i], "--force") == 0)
+			req[nreq++] = "--force";
+		else
+			return EXIT_USAGE;
+	}
+	if (secret_arg_get(&a, file, n->node, generate) < 0) {
+		secret_arg_free(&a);
+		return EXIT_USAGE;
+	}
+	req[nreq++] = a.words[0];
+	req[nreq++] = a.words[1];
+	rc = ask_one(n, DOMAIN_CRYPTO, nreq, req);
+	secret_arg_free(&a);
+	return rc;
 }
 
 static int
@@ -231,11 +263,24 @@ static const struct command commands[] = {
 	 "Says which path a packet from the LAN takes: local, tunnel to a site, direct,\n"
 	 "or drop, and which rule decided, computed from the policy red enforces.\n",
 	 run_explain},
-	{"key generate", "key generate [--force]",
-	 "Creates this node's WireGuard identity inside the crypto domain and prints the\n"
-	 "public key. The private key never leaves crypto. --force replaces an existing\n"
-	 "key (every other site must then be given the new public key).\n",
-	 run_crypto},
+	{"unlock", "unlock [--unlock-file PATH]",
+	 "Opens crypto's sealed private key. Until then crypto forwards nothing and\n"
+	 "status says locked. The unlock secret is typed at the terminal (no echo) or\n"
+	 "is the content of a key file on separate media (--unlock-file; crypto reads\n"
+	 "it). A wrong secret is refused (exit 3) and nothing changes. umbrald\n"
+	 "--unlock-file PATH does the same when crypto starts.\n",
+	 run_secret},
+	{"key generate", "key generate [--unlock-file PATH] [--force]",
+	 "Creates this node's WireGuard identity inside the crypto domain, sealed at\n"
+	 "rest under the unlock secret (asked twice at the terminal, or --unlock-file),\n"
+	 "and prints the public key. The private key never leaves crypto. With a key\n"
+	 "already there, --force is key rotate.\n",
+	 run_secret},
+	{"key rotate", "key rotate [--unlock-file PATH]",
+	 "Replaces this node's identity with a new key, sealed under the same unlock\n"
+	 "secret (which must open the current one), wipes the old key and prints the\n"
+	 "new public key. Every other site must then be given it.\n",
+	 run_secret},
 	{"key public", "key public", "Prints this node's WireGuard public key.\n", run_crypto},
 	{"show config", "show config",
 	 "Prints the current policy as the commands that re-create it.\n", run_show_config},
@@ -327,7 +372,7 @@ dispatch(struct node_ctx *n, int argc, char **argv)
 	argc = take_json(n, argc, argv);
 	rc = c->run(n, c, argc, argv);
 	if (rc == EXIT_USAGE && c->run != run_add && c->run != run_node_set &&
-	    c->run != run_crypto)
+	    c->run != run_crypto && c->run != run_secret)
 		command_help(stderr, c);
 	return rc;
 }

@@ -279,6 +279,7 @@ daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, str
 {
 	struct daemon *d = ctx;
 	bool writes = is_change(argc, argv) || strcmp(argv[0], "reload") == 0 ||
+		      strcmp(argv[0], "unlock") == 0 ||
 		      (strcmp(argv[0], "key") == 0 && argc > 1 && strcmp(argv[1], "public"));
 
 	if (writes && peer->uid != 0) {
@@ -304,9 +305,9 @@ daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, str
 	}
 	if (strcmp(argv[0], "reload") == 0)
 		return cmd_reload(d, out);
-	if (strcmp(argv[0], "key") == 0) {
+	if (strcmp(argv[0], "key") == 0 || strcmp(argv[0], "unlock") == 0) {
 		if (d->domain != DOMAIN_CRYPTO) {
-			buf_puts(out, "key: keys live only in the crypto domain\n");
+			buf_printf(out, "%s: keys live only in the crypto domain\n", argv[0]);
 			return CTL_INVALID;
 		}
 		return crypto_key_cmd(d, argc, argv, out);

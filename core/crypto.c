@@ -20,13 +20,7 @@
 
 #define CRYPTO_HEALTH_INTERVAL 1.0
 
-/* Paths of crypto's files; -ENAMETOOLONG rather than a silently shortened path. */
-static int
-key_path(const struct daemon *d, char *buf, size_t len)
-{
-	return snprintf(buf, len, "%s/private.key", d->state_dir) < (int)len ? 0 : -ENAMETOOLONG;
-}
-
+/* -ENAMETOOLONG rather than a silently shortened path. */
 static int
 uapi_path(const struct daemon *d, char *buf, size_t len)
 {
@@ -52,22 +46,17 @@ health_cb(struct ev_loop *loop, ev_timer *w, int revents)
 int
 crypto_init(struct daemon *d)
 {
-	char path[PATH_MAX];
 	int ret;
 
-	d->privkey = sodium_malloc(WG_KEY_LEN);
-	if (!d->privkey)
-		return -ENOMEM;
-	ret = key_path(d, path, sizeof(path));
-	if (ret == 0)
-		ret = wg_key_load(path, d->privkey);
-	if (ret == -ENOENT) {
-		sodium_free(d->privkey);
-		d->privkey = NULL;
-		log_info("crypto: no private key yet (umbral key generate)");
-	} else if (ret < 0) {
-		return ret;
+	if (d->unlock_file[0] && crypto_has_keystore(d)) {
+		ret = crypto_unlock_file(d, d->unlock_file);
+		if (ret == -ENOMEM)
+			return ret;
 	}
+	if (!d->privkey)
+		log_info("crypto: %s", crypto_has_keystore(d)
+					       ? "locked: forwarding nothing until umbral unlock"
+					       : "no key yet (umbral key generate)");
 	ev_timer_init(&d->health, health_cb, CRYPTO_HEALTH_INTERVAL, CRYPTO_HEALTH_INTERVAL);
 	d->health.data = d;
 	ev_timer_start(d->loop, &d->health);
@@ -127,7 +116,8 @@ crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 	conf.listen_port = p->node.listen_port;
 	conf.fwmark = MARK_WG;
 	conf.peers = peers;
-	conf.npeers = p->nsites;
+	/* Locked (or keyless): wg0 keeps no peer, so nothing is forwarded (fail-closed). */
+	conf.npeers = d->privkey ? p->nsites : 0;
 	if (ret == 0)
 		ret = wg_set(d->wg, &conf);
 	for (size_t i = 0; i < p->nsites; i++)
@@ -176,6 +166,14 @@ peer_json(const struct policy *p, const struct wg_peer_state *ps, time_t now, st
 	buf_puts(out, "]}");
 }
 
+static const char *
+keystore_state(const struct daemon *d)
+{
+	if (d->privkey)
+		return "unlocked";
+	return crypto_has_keystore(d) ? "locked" : "none";
+}
+
 void
 crypto_status_json(struct daemon *d, struct buf *out)
 {
@@ -196,6 +194,8 @@ crypto_status_json(struct daemon *d, struct buf *out)
 	} else {
 		buf_puts(out, "null");
 	}
+	buf_printf(out, ",\"keystore\":\"%s\",\"locked\":%s", keystore_state(d),
+		   d->privkey || !crypto_has_keystore(d) ? "false" : "true");
 	buf_puts(out, ",\"peers\":[");
 	if (up && wg_get(d->wg, &st) == 0) {
 		for (size_t i = 0; i < st.npeers; i++) {
@@ -233,74 +233,12 @@ crypto_status_text(struct daemon *d, struct buf *out)
 	buf_printf(out, "  wireguard %s (%s%s), key %s\n", IF_WG, up ? "up" : "DOWN",
 		   d->wg ? (strcmp(wg_backend(d->wg), "kernel") ? ", wireguard-go" : ", kernel")
 			 : "",
-		   d->privkey ? "present" : "MISSING (umbral key generate)");
+		   d->privkey		     ? "unlocked"
+		   : crypto_has_keystore(d) ? "locked (umbral unlock): forwarding nothing"
+					    : "MISSING (umbral key generate)");
 	if (up && wg_get(d->wg, &st) == 0) {
 		for (size_t i = 0; i < st.npeers; i++)
 			peer_text(&d->policy, &st.peers[i], now, out);
 		wg_state_free(&st);
 	}
-}
-
-static int
-key_generate(struct daemon *d, bool force, struct buf *reply)
-{
-	char path[PATH_MAX], b64[WG_KEY_B64_LEN];
-	uint8_t *fresh, pub[WG_KEY_LEN];
-	struct errbuf eb = {0};
-	int ret;
-
-	if (d->privkey && !force) {
-		buf_puts(reply, "key generate: this node already has a key; --force replaces it "
-				"(every other site must then learn the new public key)\n");
-		return CTL_INVALID;
-	}
-	fresh = sodium_malloc(WG_KEY_LEN);
-	if (!fresh)
-		return CTL_FAILED;
-	wg_key_generate(fresh);
-	ret = key_path(d, path, sizeof(path));
-	if (ret == 0)
-		ret = wg_key_save(path, fresh);
-	if (ret < 0) {
-		sodium_free(fresh);
-		buf_printf(reply, "key generate: cannot save the key: %s\n", strerror(-ret));
-		return CTL_FAILED;
-	}
-	sodium_free(d->privkey); /* wipes the old identity */
-	d->privkey = fresh;
-	if (daemon_apply(d, &d->policy, &eb) < 0)
-		buf_printf(reply, "warning: key saved but not yet applied: %s", eb.text);
-	wg_key_public(pub, d->privkey);
-	key_to_base64(b64, pub);
-	buf_printf(reply, "%s\n", b64);
-	log_info("crypto: new identity, public key %s", b64);
-	return CTL_OK;
-}
-
-int
-crypto_key_cmd(struct daemon *d, int argc, char **argv, struct buf *reply)
-{
-	uint8_t pub[WG_KEY_LEN];
-	char b64[WG_KEY_B64_LEN];
-
-	if (argc >= 2 && strcmp(argv[1], "generate") == 0) {
-		bool force = argc == 3 && strcmp(argv[2], "--force") == 0;
-		if (argc > 3 || (argc == 3 && !force)) {
-			buf_puts(reply, "key generate: the only option is --force\n");
-			return CTL_INVALID;
-		}
-		return key_generate(d, force, reply);
-	}
-	if (argc == 2 && strcmp(argv[1], "public") == 0) {
-		if (!d->privkey) {
-			buf_puts(reply, "key public: no key yet (umbral key generate)\n");
-			return CTL_FAILED;
-		}
-		wg_key_public(pub, d->privkey);
-		key_to_base64(b64, pub);
-		buf_printf(reply, "%s\n", b64);
-		return CTL_OK;
-	}
-	buf_puts(reply, "key: generate [--force] | public\n");
-	return CTL_INVALID;
 }

@@ -41,7 +41,8 @@ struct daemon {
 	ev_timer health;  /* crypto: is WireGuard still there? */
 	/* crypto only */
 	struct wg *wg;
-	uint8_t *privkey; /* sodium_malloc'd, NULL until a key exists */
+	uint8_t *privkey; /* sodium_malloc'd; NULL while locked or before a key exists */
+	char unlock_file[PATH_MAX]; /* --unlock-file: tried at start, "" for none */
 };
 
 /*
@@ -62,7 +63,15 @@ int crypto_init(struct daemon *d);
 int crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb);
 void crypto_status_json(struct daemon *d, struct buf *out);
 void crypto_status_text(struct daemon *d, struct buf *out);
-int crypto_key_cmd(struct daemon *d, int argc, char **argv, struct buf *reply);
 void crypto_fini(struct daemon *d);
+
+/* crypto's sealed identity (core/crypto_key.c) */
+int crypto_keystore_path(const struct daemon *d, char *buf, size_t len);
+bool crypto_has_keystore(const struct daemon *d);
+/* Unlocks from a key file at start; logs why not. Returns 0 or -errno (still locked). */
+int crypto_unlock_file(struct daemon *d, const char *file);
+/* unlock, key generate|rotate|public. Returns a ctl status. */
+int crypto_key_cmd(struct daemon *d, int argc, char **argv, struct buf *reply);
+int crypto_key_rotate(struct daemon *d, int argc, char **argv, struct buf *reply);
 
 #endif

@@ -26,7 +26,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: umbrald --domain red|crypto|black --node NAME [--state DIR] [--run DIR]\n"
-		"               [-n] [-d] [--syslog]\n"
+		"               [--unlock-file PATH] [-n] [-d] [--syslog]\n"
 		"\n"
 		"The control plane of one Umbral domain. Run one per domain, each inside\n"
 		"its own network namespace (or VM).\n"
@@ -37,6 +37,9 @@ usage(FILE *f)
 		"               /var/lib/umbral/NAME/DOMAIN, created with mode 0700\n"
 		"  --run DIR    where the control socket goes; default /run/umbral/NAME,\n"
 		"               socket DIR/DOMAIN.sock\n"
+		"  --unlock-file PATH  crypto: unlock the sealed key at start with the\n"
+		"               secret in PATH (a key file on separate media); without it\n"
+		"               crypto starts locked and forwards nothing until umbral unlock\n"
 		"  -n           check the stored policy and exit (0 valid, 1 not)\n"
 		"  -d           debug logging\n"
 		"  --syslog     log to syslog too\n"
@@ -128,6 +131,7 @@ parse_args(int argc, char **argv, struct daemon *d, int *check_only, int *debug,
 		{"domain", required_argument, NULL, 'D'}, {"node", required_argument, NULL, 'N'},
 		{"state", required_argument, NULL, 's'},  {"run", required_argument, NULL, 'r'},
 		{"syslog", no_argument, NULL, 'S'},	  {"help", no_argument, NULL, 'h'},
+		{"unlock-file", required_argument, NULL, 'u'},
 		{NULL, 0, NULL, 0}};
 	bool have_domain = false;
 	int c;
@@ -150,6 +154,9 @@ parse_args(int argc, char **argv, struct daemon *d, int *check_only, int *debug,
 			break;
 		case 'r':
 			snprintf(d->run_dir, sizeof(d->run_dir), "%s", optarg);
+			break;
+		case 'u':
+			snprintf(d->unlock_file, sizeof(d->unlock_file), "%s", optarg);
 			break;
 		case 'n':
 			*check_only = 1;
