@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli/node.h"
+#include "cli/roster_cli.h"
 #include "cli/secret.h"
 #include "core/ctlmsg.h"
 
@@ -189,6 +190,28 @@ run_secret(struct node_ctx *n, const struct command *c, int argc, char **argv)
 	return rc;
 }
 
+/* Authority-side roster commands: local files only, no node. */
+static int
+run_roster_local(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)n;
+	return strcmp(c->name, "roster keygen") == 0 ? roster_cli_keygen(argc, argv)
+						     : roster_cli_sign(argc, argv);
+}
+
+static int
+run_roster(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	n->json = false;
+	if (strcmp(c->name, "roster trust") == 0)
+		return roster_cli_trust(n, argc, argv);
+	if (strcmp(c->name, "roster import") == 0)
+		return roster_cli_import(n, argc, argv, comment);
+	if (argc != 2)
+		return EXIT_USAGE;
+	return ask_one(n, DOMAIN_CRYPTO, argc, argv);
+}
+
 static int
 run_show_config(struct node_ctx *n, const struct command *c, int argc, char **argv)
 {
@@ -282,6 +305,30 @@ static const struct command commands[] = {
 	 "new public key. Every other site must then be given it.\n",
 	 run_secret},
 	{"key public", "key public", "Prints this node's WireGuard public key.\n", run_crypto},
+	{"roster keygen", "roster keygen --secret-out FILE",
+	 "Network authority, offline: makes an Ed25519 authority key pair, writes the\n"
+	 "secret key to FILE (mode 0600; never overwritten) and prints the public key,\n"
+	 "which every node pins with roster trust. Needs no node.\n",
+	 run_roster_local},
+	{"roster sign", "roster sign --key SECRET_FILE ROSTER",
+	 "Network authority, offline: prints ROSTER (an unsigned roster, see\n"
+	 "docs/roster.md) with its signature line appended. Needs no node.\n",
+	 run_roster_local},
+	{"roster trust", "roster trust PUBKEY",
+	 "Pins the network authority's public key in all three domains; only rosters\n"
+	 "it signed are imported.\n",
+	 run_roster},
+	{"roster import", "roster import FILE",
+	 "Imports a signed roster: the signature is checked against the pinned\n"
+	 "authority, the serial must be greater than the current one (no rollback),\n"
+	 "this node's own entry gives its prefixes and every other node becomes a\n"
+	 "site. Prints what changes, then applies it as one revision (crypto, red,\n"
+	 "black); unchanged peers are not touched. Refused rosters change nothing\n"
+	 "(exit 2).\n",
+	 run_roster},
+	{"roster status", "roster status",
+	 "Shows the pinned authority, and the network and serial of the last roster.\n",
+	 run_roster},
 	{"show config", "show config",
 	 "Prints the current policy as the commands that re-create it.\n", run_show_config},
 	{"reload", "reload", "Re-applies the stored policy in every domain (idempotent).\n",
@@ -365,14 +412,15 @@ dispatch(struct node_ctx *n, int argc, char **argv)
 		command_help(stdout, c);
 		return EXIT_OK;
 	}
-	if (!n->node[0]) {
+	if (!n->node[0] && c->run != run_roster_local) {
 		fprintf(stderr, "umbral: which node? give -N NODE (or set UMBRAL_NODE)\n");
 		return EXIT_USAGE;
 	}
 	argc = take_json(n, argc, argv);
 	rc = c->run(n, c, argc, argv);
 	if (rc == EXIT_USAGE && c->run != run_add && c->run != run_node_set &&
-	    c->run != run_crypto && c->run != run_secret)
+	    c->run != run_crypto && c->run != run_secret && c->run != run_roster_local &&
+	    c->run != run_roster)
 		command_help(stderr, c);
 	return rc;
 }

@@ -158,14 +158,8 @@ author_of(const struct ctl_peer *peer, char *buf, size_t len)
 	snprintf(buf, len, "%s (uid %u)", pw ? pw->pw_name : "?", (unsigned)peer->uid);
 }
 
-struct change_opts {
-	long long base; /* -1: not given */
-	bool check;
-	const char *comment;
-};
-
 /* Strips the leading options the CLI adds to a change. Returns how many words they took. */
-static int
+int
 change_opts_parse(int argc, char **argv, struct change_opts *o)
 {
 	int i = 0;
@@ -188,7 +182,7 @@ change_opts_parse(int argc, char **argv, struct change_opts *o)
 	return i;
 }
 
-static int
+int
 change_commit(struct daemon *d, struct policy *next, const struct ctl_peer *peer,
 	      const char *comment, struct buf *out)
 {
@@ -279,6 +273,8 @@ daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, str
 {
 	struct daemon *d = ctx;
 	bool writes = is_change(argc, argv) || strcmp(argv[0], "reload") == 0 ||
+		      is_roster_import(argc, argv) ||
+		      (strcmp(argv[0], "roster") == 0 && argc > 1 && strcmp(argv[1], "status")) ||
 		      strcmp(argv[0], "unlock") == 0 ||
 		      (strcmp(argv[0], "key") == 0 && argc > 1 && strcmp(argv[1], "public"));
 
@@ -314,6 +310,8 @@ daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, str
 	}
 	if (is_change(argc, argv))
 		return cmd_change(d, peer, argc, argv, out);
+	if (strcmp(argv[0], "roster") == 0 || is_roster_import(argc, argv))
+		return cmd_roster(d, peer, argc, argv, out);
 	buf_printf(out, "%s: unknown command\n", argv[0]);
 	return CTL_INVALID;
 }

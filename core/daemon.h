@@ -58,6 +58,27 @@ void daemon_reapply_soon(struct daemon *d);
 int daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv,
 		  struct buf *reply);
 
+/* Options the CLI puts before a change's words (core/cmd.c). */
+struct change_opts {
+	long long base; /* -1: not given */
+	bool check;
+	const char *comment;
+};
+/* Parses them into o; returns how many words they took. */
+int change_opts_parse(int argc, char **argv, struct change_opts *o);
+/*
+ * Applies next (its revision set here) and stores it as the next revision;
+ * on success d->policy takes it over and next is zeroed. On failure the
+ * previous policy is put back. Returns a ctl status; out says what happened.
+ */
+int change_commit(struct daemon *d, struct policy *next, const struct ctl_peer *peer,
+		  const char *comment, struct buf *out);
+
+/* The signed roster (core/cmd_roster.c): trust, import, status. */
+bool is_roster_import(int argc, char **argv);
+int cmd_roster(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
+	       struct buf *out);
+
 /* crypto role (core/crypto.c) */
 int crypto_init(struct daemon *d);
 int crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb);
