@@ -19,6 +19,7 @@
 #include "wg/wg.h"
 
 #define CRYPTO_HEALTH_INTERVAL 1.0
+#define CRYPTO_PEER_INTERVAL 5.0 /* "flowing" means bytes came in during this */
 
 /* -ENAMETOOLONG rather than a silently shortened path. */
 static int
@@ -43,6 +44,21 @@ health_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
+static void
+peer_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	struct wg_dev_state st = {0};
+
+	(void)loop;
+	(void)revents;
+	if (!d->wg || wg_get(d->wg, &st) < 0)
+		return;
+	if (peerstats_update(&d->peerstats, &st) < 0)
+		log_warnx("crypto: peer statistics: out of memory");
+	wg_state_free(&st);
+}
+
 int
 crypto_init(struct daemon *d)
 {
@@ -60,6 +76,10 @@ crypto_init(struct daemon *d)
 	ev_timer_init(&d->health, health_cb, CRYPTO_HEALTH_INTERVAL, CRYPTO_HEALTH_INTERVAL);
 	d->health.data = d;
 	ev_timer_start(d->loop, &d->health);
+	d->peerstats.interval = CRYPTO_PEER_INTERVAL;
+	ev_timer_init(&d->peer_poll, peer_poll_cb, 0.5, CRYPTO_PEER_INTERVAL);
+	d->peer_poll.data = d;
+	ev_timer_start(d->loop, &d->peer_poll);
 	return 0;
 }
 
@@ -67,6 +87,8 @@ void
 crypto_fini(struct daemon *d)
 {
 	ev_timer_stop(d->loop, &d->health);
+	ev_timer_stop(d->loop, &d->peer_poll);
+	peerstats_free(&d->peerstats);
 	wg_close(d->wg); /* the device keeps running: the kernel holds the state */
 	d->wg = NULL;
 	sodium_free(d->privkey);
@@ -135,10 +157,23 @@ site_by_key(const struct policy *p, const uint8_t key[WG_KEY_LEN])
 	return NULL;
 }
 
+/* What the poller saw: traffic in the last interval, handshakes counted. */
 static void
-peer_json(const struct policy *p, const struct wg_peer_state *ps, time_t now, struct buf *out)
+peer_stats_json(const struct peerstats *pst, const struct wg_peer_state *ps, struct buf *out)
 {
-	const struct site *s = site_by_key(p, ps->pubkey);
+	const struct peerstat *s = peerstats_find(pst, ps->pubkey);
+
+	buf_printf(out, ",\"interval\":%g,\"rx_last_interval\":%llu,\"tx_last_interval\":%llu",
+		   pst->interval, s ? (unsigned long long)s->drx : 0ULL,
+		   s ? (unsigned long long)s->dtx : 0ULL);
+	buf_printf(out, ",\"flowing\":%s,\"handshakes\":%u",
+		   s && peerstat_flowing(s) ? "true" : "false", s ? s->handshakes : 0);
+}
+
+static void
+peer_json(const struct daemon *d, const struct wg_peer_state *ps, time_t now, struct buf *out)
+{
+	const struct site *s = site_by_key(&d->policy, ps->pubkey);
 	char key[WG_KEY_B64_LEN], tmp[80];
 
 	key_to_base64(key, ps->pubkey);
@@ -163,7 +198,9 @@ peer_json(const struct policy *p, const struct wg_peer_state *ps, time_t now, st
 		buf_puts(out, j ? "," : "");
 		buf_json_str(out, prefix_format(&ps->allowed[j], tmp, sizeof(tmp)));
 	}
-	buf_puts(out, "]}");
+	buf_puts(out, "]");
+	peer_stats_json(&d->peerstats, ps, out);
+	buf_puts(out, "}");
 }
 
 static const char *
@@ -200,7 +237,7 @@ crypto_status_json(struct daemon *d, struct buf *out)
 	if (up && wg_get(d->wg, &st) == 0) {
 		for (size_t i = 0; i < st.npeers; i++) {
 			buf_puts(out, i ? "," : "");
-			peer_json(&d->policy, &st.peers[i], now, out);
+			peer_json(d, &st.peers[i], now, out);
 		}
 		wg_state_free(&st);
 	}
@@ -208,9 +245,10 @@ crypto_status_json(struct daemon *d, struct buf *out)
 }
 
 static void
-peer_text(const struct policy *p, const struct wg_peer_state *ps, time_t now, struct buf *out)
+peer_text(const struct daemon *d, const struct wg_peer_state *ps, time_t now, struct buf *out)
 {
-	const struct site *s = site_by_key(p, ps->pubkey);
+	const struct site *s = site_by_key(&d->policy, ps->pubkey);
+	const struct peerstat *st = peerstats_find(&d->peerstats, ps->pubkey);
 	char tmp[80];
 
 	buf_printf(out, "  peer %-12s endpoint %-22s", s ? s->name : "(unknown)",
@@ -219,8 +257,13 @@ peer_text(const struct policy *p, const struct wg_peer_state *ps, time_t now, st
 		buf_printf(out, " handshake %llds ago", (long long)(now - ps->last_handshake));
 	else
 		buf_puts(out, " handshake never");
-	buf_printf(out, "  rx %llu B  tx %llu B\n", (unsigned long long)ps->rx_bytes,
+	buf_printf(out, "  rx %llu B  tx %llu B", (unsigned long long)ps->rx_bytes,
 		   (unsigned long long)ps->tx_bytes);
+	if (st)
+		buf_printf(out, "  %s (rx %llu B in %gs)  handshakes %u",
+			   peerstat_flowing(st) ? "flowing" : "NOT FLOWING",
+			   (unsigned long long)st->drx, d->peerstats.interval, st->handshakes);
+	buf_puts(out, "\n");
 }
 
 void
@@ -238,7 +281,7 @@ crypto_status_text(struct daemon *d, struct buf *out)
 					    : "MISSING (umbral key generate)");
 	if (up && wg_get(d->wg, &st) == 0) {
 		for (size_t i = 0; i < st.npeers; i++)
-			peer_text(&d->policy, &st.peers[i], now, out);
+			peer_text(d, &st.peers[i], now, out);
 		wg_state_free(&st);
 	}
 }

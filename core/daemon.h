@@ -16,6 +16,7 @@
 
 #include "core/buf.h"
 #include "core/ctl.h"
+#include "core/peerstats.h"
 #include "policy/policy.h"
 
 struct store;
@@ -43,6 +44,8 @@ struct daemon {
 	struct wg *wg;
 	uint8_t *privkey; /* sodium_malloc'd; NULL while locked or before a key exists */
 	char unlock_file[PATH_MAX]; /* --unlock-file: tried at start, "" for none */
+	ev_timer peer_poll;	    /* polls WireGuard for per-peer traffic and handshakes */
+	struct peerstats peerstats;
 };
 
 /*

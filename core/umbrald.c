@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "core/daemon.h"
+#include "core/conntrack.h"
 #include "core/linkwatch.h"
 #include "core/log.h"
 #include "storage/store.h"
@@ -91,6 +92,13 @@ link_event(void *ctx, const char *ifname, bool exists)
 	if (ifname && !link_matters(d->domain, ifname))
 		return;
 	log_debug("link %s %s", ifname ? ifname : "(events lost)", exists ? "changed" : "gone");
+	/* A WAN that moved leaves NAT bindings to an old address: forget them now, so that
+	 * WireGuard roams at once (the next packet is masqueraded with the new address). */
+	if (d->domain == DOMAIN_BLACK && ifname && strcmp(ifname, IF_WAN) == 0) {
+		int ret = conntrack_flush();
+		if (ret < 0)
+			log_warnx("link %s: cannot flush conntrack: %s", ifname, strerror(-ret));
+	}
 	daemon_reapply_soon(d);
 }
 
