@@ -26,8 +26,8 @@ read_noecho(FILE *tty, const char *prompt, char *buf, size_t len)
 	int fd = fileno(tty), ret = 0;
 	bool restore = tcgetattr(fd, &old) == 0;
 
-	fputs(prompt, tty);
-	fflush(tty);
+	/* Output goes straight to the descriptor: the stream is only read. */
+	dprintf(fd, "%s", prompt);
 	if (restore) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
@@ -37,7 +37,7 @@ read_noecho(FILE *tty, const char *prompt, char *buf, size_t len)
 		ret = -1;
 	if (restore)
 		tcsetattr(fd, TCSAFLUSH, &old);
-	fputs("\n", tty);
+	dprintf(fd, "\n");
 	if (ret == 0)
 		buf[strcspn(buf, "\n")] = '\0';
 	return ret;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -62,6 +63,7 @@ peer_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 int
 crypto_init(struct daemon *d)
 {
+	char legacy[PATH_MAX];
 	int ret;
 
 	if (d->unlock_file[0] && crypto_has_keystore(d)) {
@@ -69,6 +71,11 @@ crypto_init(struct daemon *d)
 		if (ret == -ENOMEM)
 			return ret;
 	}
+	if (snprintf(legacy, sizeof(legacy), "%s/private.key", d->state_dir) < (int)sizeof(legacy) &&
+	    access(legacy, F_OK) == 0)
+		log_warnx("crypto: %s is a plaintext key of an older umbrald and is not used; "
+			  "delete it (umbral key generate seals a new one)",
+			  legacy);
 	if (!d->privkey)
 		log_info("crypto: %s", crypto_has_keystore(d)
 					       ? "locked: forwarding nothing until umbral unlock"
