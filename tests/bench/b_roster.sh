@@ -52,12 +52,12 @@ echo "full import: $import_ms ms ($npeers peers in crypto)"
 # The baseline, same peers and prefixes, by the standard tools.
 awk -v self="$self" '$4 != self {
 	printf "[Peer]\nPublicKey = %s\nEndpoint = %s\nPersistentKeepalive = 25\nAllowedIPs = ", $4, $6
-	n = 0; for (i = 9; i <= NF; i += 2) printf "%s%s", (n++ ? ", " : ""), $i; printf "\n\n" }' \
+	n = 0; for (i = 10; i <= NF; i += 2) printf "%s%s", (n++ ? ", " : ""), $i; printf "\n\n" }' \
 	"$WORK/nodes" >"$WORK/peers.conf"
 { echo "[Interface]"; echo "PrivateKey = $(wg genkey)"; echo "ListenPort = 51820"; echo; cat "$WORK/peers.conf"; } >"$WORK/wg.conf"
 awk -v self="$self" 'BEGIN { printf "table inet ubench {\n set remote4 { type ipv4_addr; flags interval; elements = { " }
-	$4 != self { for (i = 9; i <= NF; i += 2) printf "%s%s", (n++ ? ", " : ""), $i }
-	END { printf " } }\n chain fwd { type filter hook forward priority 0; policy drop; ip daddr @remote4 accept }\n}\n" }' \
+	$4 != self { for (i = 10; i <= NF; i += 2) printf "%s%s", (n++ ? ", " : ""), $i }
+	END { printf " } }\n chain forward_c { type filter hook forward priority 0; policy drop; ip daddr @remote4 accept; }\n}\n" }' \
 	"$WORK/nodes" >"$WORK/bench.nft"
 base=()
 for r in $(seq "$RUNS"); do
@@ -67,8 +67,8 @@ for r in $(seq "$RUNS"); do
 	BG_PIDS+=($!)
 	for _ in $(seq 50); do [ -S /run/wireguard/ubwgr.sock ] && break; sleep 0.1; done
 	t0=$(now_ms)
-	nsx ub-r wg setconf ubwgr "$WORK/wg.conf"
-	nsx ub-r nft -f "$WORK/bench.nft"
+	nsx ub-r wg setconf ubwgr "$WORK/wg.conf" || exit 1
+	nsx ub-r nft -f "$WORK/bench.nft" || exit 1
 	base+=($(($(now_ms) - t0)))
 done
 nsx ub-r wg show ubwgr peers | wc -l >"$WORK/base.peers"
