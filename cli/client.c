@@ -11,6 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "core/ctlmsg.h"
 
 #define CLIENT_TIMEOUT_S 30 /* a change may wait for WireGuard to start */
@@ -72,6 +74,15 @@ connect_to(const char *path)
 	return fd;
 }
 
+/* A request may carry an unlock passphrase. */
+static void
+wipe_free(struct buf *b)
+{
+	if (b->data)
+		sodium_memzero(b->data, b->len);
+	buf_free(b);
+}
+
 int
 client_call(const char *path, int argc, char *const argv[], struct buf *reply)
 {
@@ -85,11 +96,11 @@ client_call(const char *path, int argc, char *const argv[], struct buf *reply)
 	ret = ctl_request_encode(&req, argc, argv);
 	fd = ret < 0 ? ret : connect_to(path);
 	if (fd < 0) {
-		buf_free(&req);
+		wipe_free(&req);
 		return fd;
 	}
 	ret = write_full(fd, req.data, req.len);
-	buf_free(&req);
+	wipe_free(&req);
 	if (ret == 0)
 		ret = read_full(fd, hdr, sizeof(hdr));
 	if (ret == 0)

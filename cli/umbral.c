@@ -14,6 +14,8 @@
 #include "cli/node.h"
 #include "cli/script.h"
 #include "cli/shell.h"
+#include "cli/roster_cli.h"
+#include "cli/secret.h"
 #include "core/ctlmsg.h"
 
 struct command {
@@ -184,9 +186,62 @@ run_crypto(struct node_ctx *n, const struct command *c, int argc, char **argv)
 {
 	(void)c;
 	n->json = false; /* key output is the key itself */
-	if (strcmp(argv[1], "generate") == 0 && argc > 3)
+	if (argc != 2)
 		return EXIT_USAGE;
-	if (strcmp(argv[1], "public") == 0 && argc != 2)
+	return ask_one(n, DOMAIN_CRYPTO, argc, argv);
+}
+
+/* unlock, key generate, key rotate: the words, then the unlock secret. */
+static int
+run_secret(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	const char *file = NULL;
+	char *req[6];
+	struct secret_arg a;
+	int nreq = 0, rc;
+	bool generate = strcmp(c->name, "key generate") == 0;
+
+	n->json = false;
+	req[nreq++] = argv[0];
+	if (argc > 1 && strcmp(argv[0], "key") == 0)
+		req[nreq++] = argv[1];
+	for (int i = nreq; i < argc; i++) {
+		if (strcmp(argv[i], "--unlock-file") == 0 && i + 1 < argc)
+			file = argv[++i];
+		else if (generate && strcmp(argv[i], "--force") == 0)
+			req[nreq++] = "--force";
+		else
+			return EXIT_USAGE;
+	}
+	if (secret_arg_get(&a, file, n->node, generate) < 0) {
+		secret_arg_free(&a);
+		return EXIT_USAGE;
+	}
+	req[nreq++] = a.words[0];
+	req[nreq++] = a.words[1];
+	rc = ask_one(n, DOMAIN_CRYPTO, nreq, req);
+	secret_arg_free(&a);
+	return rc;
+}
+
+/* Authority-side roster commands: local files only, no node. */
+static int
+run_roster_local(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)n;
+	return strcmp(c->name, "roster keygen") == 0 ? roster_cli_keygen(argc, argv)
+						     : roster_cli_sign(argc, argv);
+}
+
+static int
+run_roster(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	n->json = false;
+	if (strcmp(c->name, "roster trust") == 0)
+		return roster_cli_trust(n, argc, argv);
+	if (strcmp(c->name, "roster import") == 0)
+		return roster_cli_import(n, argc, argv, comment);
+	if (argc != 2)
 		return EXIT_USAGE;
 	return ask_one(n, DOMAIN_CRYPTO, argc, argv);
 }
@@ -342,12 +397,49 @@ static const struct command commands[] = {
 	 "becomes a secure prefix of this site (unless one holds it already), and red\n"
 	 "routes it, from the tunnel as from the LAN, via GATEWAY.\n",
 	 run_add_del},
-	{"key generate", "key generate [--force]",
-	 "Creates this node's WireGuard identity inside the crypto domain and prints the\n"
-	 "public key. The private key never leaves crypto. --force replaces an existing\n"
-	 "key (every other site must then be given the new public key).\n",
-	 run_crypto},
+	{"unlock", "unlock [--unlock-file PATH]",
+	 "Opens crypto's sealed private key. Until then crypto forwards nothing and\n"
+	 "status says locked. The unlock secret is typed at the terminal (no echo) or\n"
+	 "is the content of a key file on separate media (--unlock-file; crypto reads\n"
+	 "it). A wrong secret is refused (exit 3) and nothing changes. umbrald\n"
+	 "--unlock-file PATH does the same when crypto starts.\n",
+	 run_secret},
+	{"key generate", "key generate [--unlock-file PATH] [--force]",
+	 "Creates this node's WireGuard identity inside the crypto domain, sealed at\n"
+	 "rest under the unlock secret (asked twice at the terminal, or --unlock-file),\n"
+	 "and prints the public key. The private key never leaves crypto. With a key\n"
+	 "already there, --force is key rotate.\n",
+	 run_secret},
+	{"key rotate", "key rotate [--unlock-file PATH]",
+	 "Replaces this node's identity with a new key, sealed under the same unlock\n"
+	 "secret (which must open the current one), wipes the old key and prints the\n"
+	 "new public key. Every other site must then be given it.\n",
+	 run_secret},
 	{"key public", "key public", "Prints this node's WireGuard public key.\n", run_crypto},
+	{"roster keygen", "roster keygen --secret-out FILE",
+	 "Network authority, offline: makes an Ed25519 authority key pair, writes the\n"
+	 "secret key to FILE (mode 0600; never overwritten) and prints the public key,\n"
+	 "which every node pins with roster trust. Needs no node.\n",
+	 run_roster_local},
+	{"roster sign", "roster sign --key SECRET_FILE ROSTER",
+	 "Network authority, offline: prints ROSTER (an unsigned roster, see\n"
+	 "docs/roster.md) with its signature line appended. Needs no node.\n",
+	 run_roster_local},
+	{"roster trust", "roster trust PUBKEY",
+	 "Pins the network authority's public key in all three domains; only rosters\n"
+	 "it signed are imported.\n",
+	 run_roster},
+	{"roster import", "roster import FILE",
+	 "Imports a signed roster: the signature is checked against the pinned\n"
+	 "authority, the serial must be greater than the current one (no rollback),\n"
+	 "this node's own entry gives its prefixes and every other node becomes a\n"
+	 "site. Prints what changes, then applies it as one revision (crypto, red,\n"
+	 "black); unchanged peers are not touched. Refused rosters change nothing\n"
+	 "(exit 2).\n",
+	 run_roster},
+	{"roster status", "roster status",
+	 "Shows the pinned authority, and the network and serial of the last roster.\n",
+	 run_roster},
 	{"show config", "show config",
 	 "Prints the current policy as the commands that re-create it.\n", run_show_config},
 	{"reload", "reload", "Re-applies the stored policy in every domain (idempotent).\n",
@@ -472,7 +564,7 @@ dispatch(struct node_ctx *n, int argc, char **argv)
 		command_help(stdout, c);
 		return EXIT_OK;
 	}
-	if (!n->node[0]) {
+	if (!n->node[0] && c->run != run_roster_local) {
 		fprintf(stderr, "umbral: which node? give -N NODE (or set UMBRAL_NODE)\n");
 		return EXIT_USAGE;
 	}
@@ -480,7 +572,8 @@ dispatch(struct node_ctx *n, int argc, char **argv)
 	rc = c->run(n, c, argc, argv);
 	if (rc == EXIT_USAGE && c->run != run_add && c->run != run_node_set &&
 	    c->run != run_crypto && c->run != run_rollback && c->run != run_red &&
-	    c->run != run_add_del)
+	    c->run != run_add_del && c->run != run_secret && c->run != run_roster_local &&
+	    c->run != run_roster)
 		command_help(stderr, c);
 	return rc;
 }

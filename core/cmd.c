@@ -168,15 +168,8 @@ author_of(const struct ctl_peer *peer, char *buf, size_t len)
 	snprintf(buf, len, "%s (uid %u)", pw ? pw->pw_name : "?", (unsigned)peer->uid);
 }
 
-struct change_opts {
-	long long base; /* -1: not given */
-	bool check;
-	const char *comment;
-	long long confirm_at; /* 0: not a confirmed commit */
-};
-
 /* Strips the leading options the CLI adds to a change. Returns how many words they took. */
-static int
+int
 change_opts_parse(int argc, char **argv, struct change_opts *o)
 {
 	int i = 0;
@@ -249,6 +242,17 @@ daemon_commit(struct daemon *d, struct policy *next, const char *author, const c
 	buf_printf(out, "%s: revision %lld\n", domain_name(d->domain),
 		   (long long)d->policy.revision);
 	return CTL_OK;
+}
+
+/* A change on behalf of a caller (roster import): daemon_commit with the caller as author. */
+int
+change_commit(struct daemon *d, struct policy *next, const struct ctl_peer *peer,
+	      const char *comment, struct buf *out)
+{
+	char author[96];
+
+	author_of(peer, author, sizeof(author));
+	return daemon_commit(d, next, author, comment, out);
 }
 
 /* The policy a change asks for: an edit of the current one, or an old revision's content. */
@@ -396,7 +400,8 @@ is_read(int argc, char **argv)
 	       is_word(argc, argv, "explain", NULL) || is_word(argc, argv, "show", NULL) ||
 	       is_word(argc, argv, "diff", NULL) || is_word(argc, argv, "audit", "list") ||
 	       is_word(argc, argv, "audit", "verify") || is_word(argc, argv, "key", "public") ||
-	       is_word(argc, argv, "whoami", NULL);
+	       is_word(argc, argv, "whoami", NULL) || is_word(argc, argv, "roster", "status") ||
+	       is_word(argc, argv, "dhcp", "leases") || is_word(argc, argv, "dhcp", "stats");
 }
 
 static int
@@ -476,15 +481,17 @@ daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, str
 	if (argc >= 2 && strcmp(argv[0], "dhcp") == 0 &&
 	    (strcmp(argv[1], "leases") == 0 || strcmp(argv[1], "stats") == 0))
 		return red_dhcp_cmd(d, argc, argv, out);
-	if (strcmp(argv[0], "key") == 0) {
+	if (strcmp(argv[0], "key") == 0 || strcmp(argv[0], "unlock") == 0) {
 		if (d->domain != DOMAIN_CRYPTO) {
-			buf_puts(out, "key: keys live only in the crypto domain\n");
+			buf_printf(out, "%s: keys live only in the crypto domain\n", argv[0]);
 			return CTL_INVALID;
 		}
 		return key_cmd(d, peer, argc, argv, out);
 	}
 	if (is_change(argc, argv))
 		return cmd_change(d, peer, argc, argv, out);
+	if (strcmp(argv[0], "roster") == 0 || is_roster_import(argc, argv))
+		return cmd_roster(d, peer, argc, argv, out);
 	buf_printf(out, "%s: unknown command\n", argv[0]);
 	return CTL_INVALID;
 }

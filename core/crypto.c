@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -19,14 +20,9 @@
 #include "wg/wg.h"
 
 #define CRYPTO_HEALTH_INTERVAL 1.0
+#define CRYPTO_PEER_INTERVAL 5.0 /* "flowing" means bytes came in during this */
 
-/* Paths of crypto's files; -ENAMETOOLONG rather than a silently shortened path. */
-static int
-key_path(const struct daemon *d, char *buf, size_t len)
-{
-	return snprintf(buf, len, "%s/private.key", d->state_dir) < (int)len ? 0 : -ENAMETOOLONG;
-}
-
+/* -ENAMETOOLONG rather than a silently shortened path. */
 static int
 uapi_path(const struct daemon *d, char *buf, size_t len)
 {
@@ -49,29 +45,49 @@ health_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	}
 }
 
+static void
+peer_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	struct wg_dev_state st = {0};
+
+	(void)loop;
+	(void)revents;
+	if (!d->wg || wg_get(d->wg, &st) < 0)
+		return;
+	if (peerstats_update(&d->peerstats, &st) < 0)
+		log_warnx("crypto: peer statistics: out of memory");
+	wg_state_free(&st);
+}
+
 int
 crypto_init(struct daemon *d)
 {
-	char path[PATH_MAX];
+	char legacy[PATH_MAX];
 	int ret;
 
-	d->privkey = sodium_malloc(WG_KEY_LEN);
-	if (!d->privkey)
-		return -ENOMEM;
-	ret = key_path(d, path, sizeof(path));
-	if (ret == 0)
-		ret = wg_key_load(path, d->privkey);
-	if (ret == -ENOENT) {
-		sodium_free(d->privkey);
-		d->privkey = NULL;
-		log_info("crypto: no private key yet (umbral key generate)");
-	} else if (ret < 0) {
-		return ret;
+	if (d->unlock_file[0] && crypto_has_keystore(d)) {
+		ret = crypto_unlock_file(d, d->unlock_file);
+		if (ret == -ENOMEM)
+			return ret;
 	}
+	if (snprintf(legacy, sizeof(legacy), "%s/private.key", d->state_dir) < (int)sizeof(legacy) &&
+	    access(legacy, F_OK) == 0)
+		log_warnx("crypto: %s is a plaintext key of an older umbrald and is not used; "
+			  "delete it (umbral key generate seals a new one)",
+			  legacy);
+	if (!d->privkey)
+		log_info("crypto: %s", crypto_has_keystore(d)
+					       ? "locked: forwarding nothing until umbral unlock"
+					       : "no key yet (umbral key generate)");
 	ev_timer_init(&d->health, health_cb, CRYPTO_HEALTH_INTERVAL, CRYPTO_HEALTH_INTERVAL);
 	d->health.data = d;
 	ev_timer_start(d->loop, &d->health);
 	watch_start(d);
+	d->peerstats.interval = CRYPTO_PEER_INTERVAL;
+	ev_timer_init(&d->peer_poll, peer_poll_cb, 0.5, CRYPTO_PEER_INTERVAL);
+	d->peer_poll.data = d;
+	ev_timer_start(d->loop, &d->peer_poll);
 	return 0;
 }
 
@@ -80,6 +96,8 @@ crypto_fini(struct daemon *d)
 {
 	ev_timer_stop(d->loop, &d->health);
 	watch_stop(d);
+	ev_timer_stop(d->loop, &d->peer_poll);
+	peerstats_free(&d->peerstats);
 	wg_close(d->wg); /* the device keeps running: the kernel holds the state */
 	d->wg = NULL;
 	sodium_free(d->privkey);
@@ -129,7 +147,8 @@ crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 	conf.listen_port = p->node.listen_port;
 	conf.fwmark = MARK_WG;
 	conf.peers = peers;
-	conf.npeers = p->nsites;
+	/* Locked (or keyless): wg0 keeps no peer, so nothing is forwarded (fail-closed). */
+	conf.npeers = d->privkey ? p->nsites : 0;
 	if (ret == 0)
 		ret = wg_set(d->wg, &conf);
 	for (size_t i = 0; i < p->nsites; i++)
@@ -147,10 +166,23 @@ site_by_key(const struct policy *p, const uint8_t key[WG_KEY_LEN])
 	return NULL;
 }
 
+/* What the poller saw: traffic in the last interval, handshakes counted. */
 static void
-peer_json(const struct policy *p, const struct wg_peer_state *ps, time_t now, struct buf *out)
+peer_stats_json(const struct peerstats *pst, const struct wg_peer_state *ps, struct buf *out)
 {
-	const struct site *s = site_by_key(p, ps->pubkey);
+	const struct peerstat *s = peerstats_find(pst, ps->pubkey);
+
+	buf_printf(out, ",\"interval\":%g,\"rx_last_interval\":%llu,\"tx_last_interval\":%llu",
+		   pst->interval, s ? (unsigned long long)s->drx : 0ULL,
+		   s ? (unsigned long long)s->dtx : 0ULL);
+	buf_printf(out, ",\"flowing\":%s,\"handshakes\":%u",
+		   s && peerstat_flowing(s) ? "true" : "false", s ? s->handshakes : 0);
+}
+
+static void
+peer_json(const struct daemon *d, const struct wg_peer_state *ps, time_t now, struct buf *out)
+{
+	const struct site *s = site_by_key(&d->policy, ps->pubkey);
 	char key[WG_KEY_B64_LEN], tmp[80];
 
 	key_to_base64(key, ps->pubkey);
@@ -176,7 +208,17 @@ peer_json(const struct policy *p, const struct wg_peer_state *ps, time_t now, st
 		buf_puts(out, j ? "," : "");
 		buf_json_str(out, prefix_format(&ps->allowed[j], tmp, sizeof(tmp)));
 	}
-	buf_puts(out, "]}");
+	buf_puts(out, "]");
+	peer_stats_json(&d->peerstats, ps, out);
+	buf_puts(out, "}");
+}
+
+static const char *
+keystore_state(const struct daemon *d)
+{
+	if (d->privkey)
+		return "unlocked";
+	return crypto_has_keystore(d) ? "locked" : "none";
 }
 
 void
@@ -199,11 +241,13 @@ crypto_status_json(struct daemon *d, struct buf *out)
 	} else {
 		buf_puts(out, "null");
 	}
+	buf_printf(out, ",\"keystore\":\"%s\",\"locked\":%s", keystore_state(d),
+		   d->privkey || !crypto_has_keystore(d) ? "false" : "true");
 	buf_puts(out, ",\"peers\":[");
 	if (up && wg_get(d->wg, &st) == 0) {
 		for (size_t i = 0; i < st.npeers; i++) {
 			buf_puts(out, i ? "," : "");
-			peer_json(&d->policy, &st.peers[i], now, out);
+			peer_json(d, &st.peers[i], now, out);
 		}
 		wg_state_free(&st);
 	}
@@ -211,9 +255,10 @@ crypto_status_json(struct daemon *d, struct buf *out)
 }
 
 static void
-peer_text(const struct policy *p, const struct wg_peer_state *ps, time_t now, struct buf *out)
+peer_text(const struct daemon *d, const struct wg_peer_state *ps, time_t now, struct buf *out)
 {
-	const struct site *s = site_by_key(p, ps->pubkey);
+	const struct site *s = site_by_key(&d->policy, ps->pubkey);
+	const struct peerstat *st = peerstats_find(&d->peerstats, ps->pubkey);
 	char tmp[80];
 
 	buf_printf(out, "  peer %-12s endpoint %-22s", s ? s->name : "(unknown)",
@@ -222,8 +267,13 @@ peer_text(const struct policy *p, const struct wg_peer_state *ps, time_t now, st
 		buf_printf(out, " handshake %llds ago", (long long)(now - ps->last_handshake));
 	else
 		buf_puts(out, " handshake never");
-	buf_printf(out, "  rx %llu B  tx %llu B\n", (unsigned long long)ps->rx_bytes,
+	buf_printf(out, "  rx %llu B  tx %llu B", (unsigned long long)ps->rx_bytes,
 		   (unsigned long long)ps->tx_bytes);
+	if (st)
+		buf_printf(out, "  %s (rx %llu B in %gs)  handshakes %u",
+			   peerstat_flowing(st) ? "flowing" : "NOT FLOWING",
+			   (unsigned long long)st->drx, d->peerstats.interval, st->handshakes);
+	buf_puts(out, "\n");
 	if (s && s->stale)
 		buf_printf(out, "  ALERT: site %s: no handshake while traffic waits; its prefixes "
 				"are unreachable (kill switch)\n",
@@ -240,74 +290,12 @@ crypto_status_text(struct daemon *d, struct buf *out)
 	buf_printf(out, "  wireguard %s (%s%s), key %s\n", IF_WG, up ? "up" : "DOWN",
 		   d->wg ? (strcmp(wg_backend(d->wg), "kernel") ? ", wireguard-go" : ", kernel")
 			 : "",
-		   d->privkey ? "present" : "MISSING (umbral key generate)");
+		   d->privkey		     ? "unlocked"
+		   : crypto_has_keystore(d) ? "locked (umbral unlock): forwarding nothing"
+					    : "MISSING (umbral key generate)");
 	if (up && wg_get(d->wg, &st) == 0) {
 		for (size_t i = 0; i < st.npeers; i++)
-			peer_text(&d->policy, &st.peers[i], now, out);
+			peer_text(d, &st.peers[i], now, out);
 		wg_state_free(&st);
 	}
-}
-
-static int
-key_generate(struct daemon *d, bool force, struct buf *reply)
-{
-	char path[PATH_MAX], b64[WG_KEY_B64_LEN];
-	uint8_t *fresh, pub[WG_KEY_LEN];
-	struct errbuf eb = {0};
-	int ret;
-
-	if (d->privkey && !force) {
-		buf_puts(reply, "key generate: this node already has a key; --force replaces it "
-				"(every other site must then learn the new public key)\n");
-		return CTL_INVALID;
-	}
-	fresh = sodium_malloc(WG_KEY_LEN);
-	if (!fresh)
-		return CTL_FAILED;
-	wg_key_generate(fresh);
-	ret = key_path(d, path, sizeof(path));
-	if (ret == 0)
-		ret = wg_key_save(path, fresh);
-	if (ret < 0) {
-		sodium_free(fresh);
-		buf_printf(reply, "key generate: cannot save the key: %s\n", strerror(-ret));
-		return CTL_FAILED;
-	}
-	sodium_free(d->privkey); /* wipes the old identity */
-	d->privkey = fresh;
-	if (daemon_apply(d, &d->policy, &eb) < 0)
-		buf_printf(reply, "warning: key saved but not yet applied: %s", eb.text);
-	wg_key_public(pub, d->privkey);
-	key_to_base64(b64, pub);
-	buf_printf(reply, "%s\n", b64);
-	log_info("crypto: new identity, public key %s", b64);
-	return CTL_OK;
-}
-
-int
-crypto_key_cmd(struct daemon *d, int argc, char **argv, struct buf *reply)
-{
-	uint8_t pub[WG_KEY_LEN];
-	char b64[WG_KEY_B64_LEN];
-
-	if (argc >= 2 && strcmp(argv[1], "generate") == 0) {
-		bool force = argc == 3 && strcmp(argv[2], "--force") == 0;
-		if (argc > 3 || (argc == 3 && !force)) {
-			buf_puts(reply, "key generate: the only option is --force\n");
-			return CTL_INVALID;
-		}
-		return key_generate(d, force, reply);
-	}
-	if (argc == 2 && strcmp(argv[1], "public") == 0) {
-		if (!d->privkey) {
-			buf_puts(reply, "key public: no key yet (umbral key generate)\n");
-			return CTL_FAILED;
-		}
-		wg_key_public(pub, d->privkey);
-		key_to_base64(b64, pub);
-		buf_printf(reply, "%s\n", b64);
-		return CTL_OK;
-	}
-	buf_puts(reply, "key: generate [--force] | public\n");
-	return CTL_INVALID;
 }

@@ -15,6 +15,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "core/ctlmsg.h"
 #include "core/log.h"
 
@@ -61,6 +63,8 @@ client_free(struct ctl_client *c)
 	}
 	s->nclients--;
 	ev_io_stop(s->loop, &c->io);
+	if (c->payload) /* a request may carry an unlock passphrase */
+		sodium_memzero(c->payload, c->len);
 	ev_timer_stop(s->loop, &c->timer);
 	close(c->io.fd);
 	free(c->payload);

@@ -16,6 +16,7 @@
 
 #include "core/buf.h"
 #include "core/ctl.h"
+#include "core/peerstats.h"
 #include "policy/policy.h"
 
 struct store;
@@ -60,7 +61,10 @@ struct daemon {
 	char dhcp_state[96];
 	/* crypto only */
 	struct wg *wg;
-	uint8_t *privkey; /* sodium_malloc'd, NULL until a key exists */
+	uint8_t *privkey; /* sodium_malloc'd; NULL while locked or before a key exists */
+	char unlock_file[PATH_MAX]; /* --unlock-file: tried at start, "" for none */
+	ev_timer peer_poll;	    /* polls WireGuard for per-peer traffic and handshakes */
+	struct peerstats peerstats;
 };
 
 /*
@@ -111,13 +115,33 @@ void red_status_text(struct daemon *d, struct buf *out);
 /* "dhcp leases|stats [--json]" */
 int red_dhcp_cmd(struct daemon *d, int argc, char **argv, struct buf *reply);
 void red_fini(struct daemon *d);
+/* Options the CLI puts before a change's words (core/cmd.c). */
+struct change_opts {
+	long long base; /* -1: not given */
+	bool check;
+	const char *comment;
+	long long confirm_at; /* 0: not a confirmed commit */
+};
+/* Parses them into o; returns how many words they took. */
+int change_opts_parse(int argc, char **argv, struct change_opts *o);
+/*
+ * Applies next (its revision set here) and stores it as the next revision;
+ * on success d->policy takes it over and next is zeroed. On failure the
+ * previous policy is put back. Returns a ctl status; out says what happened.
+ */
+int change_commit(struct daemon *d, struct policy *next, const struct ctl_peer *peer,
+		  const char *comment, struct buf *out);
+
+/* The signed roster (core/cmd_roster.c): trust, import, status. */
+bool is_roster_import(int argc, char **argv);
+int cmd_roster(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
+	       struct buf *out);
 
 /* crypto role (core/crypto.c) */
 int crypto_init(struct daemon *d);
 int crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb);
 void crypto_status_json(struct daemon *d, struct buf *out);
 void crypto_status_text(struct daemon *d, struct buf *out);
-int crypto_key_cmd(struct daemon *d, int argc, char **argv, struct buf *reply);
 void crypto_fini(struct daemon *d);
 
 /*
@@ -128,5 +152,13 @@ void watch_start(struct daemon *d);
 void watch_stop(struct daemon *d);
 /* How many sites are stale now. */
 size_t watch_stale(const struct policy *p);
+/* crypto's sealed identity (core/crypto_key.c) */
+int crypto_keystore_path(const struct daemon *d, char *buf, size_t len);
+bool crypto_has_keystore(const struct daemon *d);
+/* Unlocks from a key file at start; logs why not. Returns 0 or -errno (still locked). */
+int crypto_unlock_file(struct daemon *d, const char *file);
+/* unlock, key generate|rotate|public. Returns a ctl status. */
+int crypto_key_cmd(struct daemon *d, int argc, char **argv, struct buf *reply);
+int crypto_key_rotate(struct daemon *d, int argc, char **argv, struct buf *reply);
 
 #endif

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "core/daemon.h"
+#include "core/conntrack.h"
 #include "core/linkwatch.h"
 #include "core/log.h"
 #include "storage/store.h"
@@ -26,7 +27,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 		"usage: umbrald --domain red|crypto|black --node NAME [--state DIR] [--run DIR]\n"
-		"               [-n] [-d] [--syslog]\n"
+		"               [--unlock-file PATH] [-n] [-d] [--syslog]\n"
 		"\n"
 		"The control plane of one Umbral domain. Run one per domain, each inside\n"
 		"its own network namespace (or VM).\n"
@@ -37,6 +38,9 @@ usage(FILE *f)
 		"               /var/lib/umbral/NAME/DOMAIN, created with mode 0700\n"
 		"  --run DIR    where the control socket goes; default /run/umbral/NAME,\n"
 		"               socket DIR/DOMAIN.sock\n"
+		"  --unlock-file PATH  crypto: unlock the sealed key at start with the\n"
+		"               secret in PATH (a key file on separate media); without it\n"
+		"               crypto starts locked and forwards nothing until umbral unlock\n"
 		"  -n           check the stored policy and exit (0 valid, 1 not)\n"
 		"  -d           debug logging\n"
 		"  --syslog     log to syslog too\n"
@@ -91,6 +95,13 @@ link_event(void *ctx, const char *ifname, bool exists)
 	if (ifname && !link_matters(d->domain, ifname))
 		return;
 	log_debug("link %s %s", ifname ? ifname : "(events lost)", exists ? "changed" : "gone");
+	/* A WAN that moved leaves NAT bindings to an old address: forget them now, so that
+	 * WireGuard roams at once (the next packet is masqueraded with the new address). */
+	if (d->domain == DOMAIN_BLACK && ifname && strcmp(ifname, IF_WAN) == 0) {
+		int ret = conntrack_flush();
+		if (ret < 0)
+			log_warnx("link %s: cannot flush conntrack: %s", ifname, strerror(-ret));
+	}
 	daemon_reapply_soon(d);
 }
 
@@ -131,6 +142,7 @@ parse_args(int argc, char **argv, struct daemon *d, int *check_only, int *debug,
 		{"domain", required_argument, NULL, 'D'}, {"node", required_argument, NULL, 'N'},
 		{"state", required_argument, NULL, 's'},  {"run", required_argument, NULL, 'r'},
 		{"syslog", no_argument, NULL, 'S'},	  {"help", no_argument, NULL, 'h'},
+		{"unlock-file", required_argument, NULL, 'u'},
 		{NULL, 0, NULL, 0}};
 	bool have_domain = false;
 	int c;
@@ -153,6 +165,9 @@ parse_args(int argc, char **argv, struct daemon *d, int *check_only, int *debug,
 			break;
 		case 'r':
 			snprintf(d->run_dir, sizeof(d->run_dir), "%s", optarg);
+			break;
+		case 'u':
+			snprintf(d->unlock_file, sizeof(d->unlock_file), "%s", optarg);
 			break;
 		case 'n':
 			*check_only = 1;
