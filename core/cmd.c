@@ -429,11 +429,17 @@ static int
 key_cmd(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv, struct buf *out)
 {
 	int st = crypto_key_cmd(d, argc, argv, out);
+	bool unlock = strcmp(argv[0], "unlock") == 0;
+	bool rotates = argc > 1 && (strcmp(argv[1], "generate") == 0 || strcmp(argv[1], "rotate") == 0);
 
-	if (argc > 1 && strcmp(argv[1], "generate") == 0)
-		admin_audit(d, peer, AUDIT_KIND_KEY_ROTATION, argc, argv, 0,
-			    st == CTL_OK ? "new WireGuard key pair" : "", st == CTL_OK ? AUDIT_OK
-										 : AUDIT_FAILED);
+	/* The command's words only: where the unlock secret lives stays off the record. */
+	if (unlock || rotates)
+		admin_audit(d, peer, unlock ? AUDIT_KIND_UNLOCK : AUDIT_KIND_KEY_ROTATION,
+			    unlock ? 1 : 2, argv, 0,
+			    st != CTL_OK	? ""
+			    : unlock	? "sealed key opened"
+					: "new WireGuard key pair",
+			    st == CTL_OK ? AUDIT_OK : AUDIT_FAILED);
 	return st;
 }
 

@@ -20,6 +20,7 @@
 #include "core/daemon.h"
 #include "core/log.h"
 #include "policy/route.h"
+#include "storage/audit.h"
 #include "wg/wg.h"
 
 #define STALE_AFTER_DEFAULT 180
@@ -34,9 +35,20 @@ site_of(struct policy *p, const uint8_t key[WG_KEY_LEN])
 	return NULL;
 }
 
+/* The alarm and its end go to the audit log too, as security events. */
+static void
+alarm_audit(struct daemon *d, const struct site *s, const char *what)
+{
+	char summary[160], *words[] = {"handshake watch"};
+
+	snprintf(summary, sizeof(summary), "site %s: %s", s->name, what);
+	admin_audit(d, NULL, AUDIT_KIND_HANDSHAKE_ALARM, 1, words, d->policy.revision, summary,
+		    AUDIT_OK);
+}
+
 /* Updates one site from its peer's state. Returns whether stale changed. */
 static bool
-watch_peer(const struct daemon *d, struct site *s, const struct wg_peer_state *ps, int64_t now)
+watch_peer(struct daemon *d, struct site *s, const struct wg_peer_state *ps, int64_t now)
 {
 	bool sent = ps->tx_bytes != s->watch_tx, heard = ps->rx_bytes != s->watch_rx;
 	int64_t since;
@@ -51,12 +63,14 @@ watch_peer(const struct daemon *d, struct site *s, const struct wg_peer_state *p
 		log_warnx("crypto: ALERT site %s: no handshake for %lld s while traffic waits; "
 			  "its prefixes are unreachable",
 			  s->name, (long long)(now - since));
+		alarm_audit(d, s, "stale: its prefixes are unreachable");
 		return true;
 	}
 	if (s->stale && ps->last_handshake && now - ps->last_handshake <= d->stale_after) {
 		s->stale = false;
 		log_info("crypto: site %s: handshake is back; its prefixes are routed again",
 			 s->name);
+		alarm_audit(d, s, "handshake back: routed again");
 		return true;
 	}
 	return false;

@@ -186,5 +186,7 @@ nsx inet ip link set s2 up
 check "s2's path back: the handshake returns and s2 answers again" wait_for 60 ping_ok s1-lan 10.2.1.10
 not_stale() { ! stale; }
 check "the alert clears" wait_for 10 not_stale
+check "the audit log has the alarm and its end (crypto, handshake-alarm)" \
+	sh -c "'$UMBRAL' -N s1 log --json | jq -e '[.[] | select(.kind == \"handshake-alarm\" and .domain == \"crypto\")] | length >= 2' >/dev/null"
 kill -INT "$ps_pid" 2>/dev/null
 wait "$ps_pid"
