@@ -195,14 +195,43 @@ cmd_unlock(struct daemon *d, int argc, char **argv, struct buf *reply)
 	return CTL_OK;
 }
 
+/*
+ * Makes a new identity, seals it under s (a new keystore, or replacing the
+ * key in the one there) and takes it. Frees s. Returns a ctl status.
+ */
+static int
+seal_fresh(struct daemon *d, struct secret *s, bool replace, const char *what, const char *done,
+	   struct buf *reply)
+{
+	char path[PATH_MAX];
+	uint8_t *fresh = sodium_malloc(WG_KEY_LEN);
+	int ret;
+
+	if (!fresh) {
+		secret_free(s);
+		return CTL_FAILED;
+	}
+	wg_key_generate(fresh);
+	ret = crypto_keystore_path(d, path, sizeof(path));
+	if (ret == 0)
+		ret = replace ? keystore_replace_key(path, s->bytes, s->len, fresh)
+			      : keystore_create(path, s->bytes, s->len, fresh);
+	secret_free(s);
+	if (ret < 0) {
+		sodium_free(fresh);
+		return keystore_error(what, ret, reply);
+	}
+	adopt(d, fresh, done, reply);
+	print_public(d->privkey, reply);
+	return CTL_OK;
+}
+
 /* A new key sealed into a new keystore (force: replacing the one there). */
 static int
 cmd_generate(struct daemon *d, int argc, char **argv, struct buf *reply)
 {
-	char path[PATH_MAX];
 	struct secret s = {0};
 	bool force = false;
-	uint8_t *fresh;
 	int ret = secret_from_args("key generate", argc - 2, argv + 2, &force, &s, reply);
 
 	if (ret != 0)
@@ -217,51 +246,20 @@ cmd_generate(struct daemon *d, int argc, char **argv, struct buf *reply)
 		}
 		return crypto_key_rotate(d, argc, argv, reply);
 	}
-	if (!(fresh = sodium_malloc(WG_KEY_LEN))) {
-		secret_free(&s);
-		return CTL_FAILED;
-	}
-	wg_key_generate(fresh);
-	ret = crypto_keystore_path(d, path, sizeof(path));
-	if (ret == 0)
-		ret = keystore_create(path, s.bytes, s.len, fresh);
-	secret_free(&s);
-	if (ret < 0) {
-		sodium_free(fresh);
-		return keystore_error("key generate", ret, reply);
-	}
-	adopt(d, fresh, "new identity, sealed", reply);
-	print_public(d->privkey, reply);
-	return CTL_OK;
+	return seal_fresh(d, &s, false, "key generate", "new identity, sealed", reply);
 }
 
 int
 crypto_key_rotate(struct daemon *d, int argc, char **argv, struct buf *reply)
 {
-	char path[PATH_MAX];
 	struct secret s = {0};
 	bool force = false;
-	uint8_t *fresh;
 	int ret = secret_from_args("key rotate", argc - 2, argv + 2, &force, &s, reply);
 
 	if (ret != 0)
 		return ret;
-	if (!(fresh = sodium_malloc(WG_KEY_LEN))) {
-		secret_free(&s);
-		return CTL_FAILED;
-	}
-	wg_key_generate(fresh);
-	ret = crypto_keystore_path(d, path, sizeof(path));
-	if (ret == 0)
-		ret = keystore_replace_key(path, s.bytes, s.len, fresh);
-	secret_free(&s);
-	if (ret < 0) {
-		sodium_free(fresh);
-		return keystore_error("key rotate", ret, reply);
-	}
-	adopt(d, fresh, "identity rotated; the old key is wiped", reply);
-	print_public(d->privkey, reply);
-	return CTL_OK;
+	return seal_fresh(d, &s, true, "key rotate", "identity rotated; the old key is wiped",
+			  reply);
 }
 
 int
