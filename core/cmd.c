@@ -244,17 +244,6 @@ daemon_commit(struct daemon *d, struct policy *next, const char *author, const c
 	return CTL_OK;
 }
 
-/* A change on behalf of a caller (roster import): daemon_commit with the caller as author. */
-int
-change_commit(struct daemon *d, struct policy *next, const struct ctl_peer *peer,
-	      const char *comment, struct buf *out)
-{
-	char author[96];
-
-	author_of(peer, author, sizeof(author));
-	return daemon_commit(d, next, author, comment, out);
-}
-
 /* The policy a change asks for: an edit of the current one, or an old revision's content. */
 static int
 change_target(struct daemon *d, int argc, char **argv, struct policy *next, struct buf *out)
@@ -303,20 +292,40 @@ change_target(struct daemon *d, int argc, char **argv, struct policy *next, stru
 	return CTL_OK;
 }
 
-/* Commits next, audits the attempt, and starts the clock of a confirmed commit. */
+/* The audit kind of a change: its first word says what made it. */
 static int
+change_kind(char **argv)
+{
+	if (strcmp(argv[0], "rollback") == 0)
+		return AUDIT_KIND_ROLLBACK;
+	if (strcmp(argv[0], "roster") == 0)
+		return AUDIT_KIND_ROSTER_IMPORT;
+	return AUDIT_KIND_CHANGE;
+}
+
+int
+change_may_start(struct daemon *d, const struct change_opts *o, struct buf *out)
+{
+	if (o->base >= 0 && o->base != d->policy.revision) {
+		buf_printf(out, "%s: the policy moved on (revision %lld, expected %lld); retry\n",
+			   domain_name(d->domain), (long long)d->policy.revision, o->base);
+		return CTL_FAILED;
+	}
+	return admin_confirm_blocks(d, out) ? CTL_FAILED : CTL_OK;
+}
+
+int
 change_record(struct daemon *d, const struct ctl_peer *peer, const struct change_opts *o,
 	      int argc, char **argv, struct policy *next, struct buf *out)
 {
 	char author[96], summary[AUDIT_SUMMARY_MAX + 1] = "";
 	int64_t base = d->policy.revision;
-	bool rollback = strcmp(argv[0], "rollback") == 0;
 	int st;
 
 	policy_diff_summary(&d->policy, next, summary, sizeof(summary));
 	author_of(peer, author, sizeof(author));
 	st = daemon_commit(d, next, author, o->comment, out);
-	admin_audit(d, peer, rollback ? AUDIT_KIND_ROLLBACK : AUDIT_KIND_CHANGE, argc, argv,
+	admin_audit(d, peer, change_kind(argv), argc, argv,
 		    st == CTL_OK ? d->policy.revision : base + 1, summary,
 		    st == CTL_OK ? AUDIT_OK : AUDIT_FAILED);
 	if (st == CTL_OK && o->confirm_at > 0) {
@@ -336,13 +345,8 @@ cmd_change(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
 	struct policy next;
 	int skip = change_opts_parse(argc, argv, &o), st;
 
-	if (o.base >= 0 && o.base != d->policy.revision) {
-		buf_printf(out, "%s: the policy moved on (revision %lld, expected %lld); retry\n",
-			   domain_name(d->domain), (long long)d->policy.revision, o.base);
-		return CTL_FAILED;
-	}
-	if (admin_confirm_blocks(d, out))
-		return CTL_FAILED;
+	if ((st = change_may_start(d, &o, out)) != CTL_OK)
+		return st;
 	st = change_target(d, argc - skip, argv + skip, &next, out);
 	if (st != CTL_OK) {
 		if (!o.check)

@@ -155,11 +155,8 @@ cmd_import(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
 		buf_puts(out, "roster import: needs the roster text\n");
 		return CTL_INVALID;
 	}
-	if (o.base >= 0 && o.base != d->policy.revision) {
-		buf_printf(out, "%s: the policy moved on (revision %lld, expected %lld); retry\n",
-			   domain_name(d->domain), (long long)d->policy.revision, o.base);
-		return CTL_FAILED;
-	}
+	if ((ret = change_may_start(d, &o, out)) != CTL_OK)
+		return ret;
 	ret = import_prepare(d, argv[skip + 2], &next, &nst, out);
 	if (ret != CTL_OK)
 		return ret;
@@ -169,7 +166,10 @@ cmd_import(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
 		policy_free(&next);
 		return CTL_OK;
 	}
-	ret = change_commit(d, &next, peer, o.comment[0] ? o.comment : "roster import", out);
+	if (!o.comment[0])
+		o.comment = "roster import";
+	/* The record names the command, not the roster's text (its diff is the summary). */
+	ret = change_record(d, peer, &o, 2, argv + skip, &next, out);
 	policy_free(&next);
 	if (ret == CTL_OK) {
 		save_state(d, &nst, out);

@@ -124,13 +124,15 @@ struct change_opts {
 };
 /* Parses them into o; returns how many words they took. */
 int change_opts_parse(int argc, char **argv, struct change_opts *o);
+/* A change may start: the CLI's base revision is current, no confirmed commit waits. */
+int change_may_start(struct daemon *d, const struct change_opts *o, struct buf *out);
 /*
- * Applies next (its revision set here) and stores it as the next revision;
- * on success d->policy takes it over and next is zeroed. On failure the
- * previous policy is put back. Returns a ctl status; out says what happened.
+ * Commits next (daemon_commit), audits the attempt under the kind its first
+ * word says (change, rollback, roster import; argv is what the record shows)
+ * and starts the clock of a confirmed commit. Returns a ctl status.
  */
-int change_commit(struct daemon *d, struct policy *next, const struct ctl_peer *peer,
-		  const char *comment, struct buf *out);
+int change_record(struct daemon *d, const struct ctl_peer *peer, const struct change_opts *o,
+		  int argc, char **argv, struct policy *next, struct buf *out);
 
 /* The signed roster (core/cmd_roster.c): trust, import, status. */
 bool is_roster_import(int argc, char **argv);

@@ -59,6 +59,8 @@ for a in 1 2 3; do
 done
 check "roster status: network lab, serial 1" \
 	sh -c "'$UMBRAL' -N s1 roster status | grep -q '^serial 1$'"
+check "the import is in every domain's audit log as roster-import, ok, with its diff" \
+	sh -c "'$UMBRAL' -N s1 log --json | jq -e '[.[] | select(.kind == \"roster-import\" and .outcome == \"ok\" and .command == \"roster import\" and (.summary | length) > 0)] | map(.domain) | sort == [\"black\", \"crypto\", \"red\"]' >/dev/null"
 
 # --- refusals: each changes nothing
 rev=$(revision s1)
