@@ -57,6 +57,8 @@ peer_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		return;
 	if (peerstats_update(&d->peerstats, &st) < 0)
 		log_warnx("crypto: peer statistics: out of memory");
+	else
+		watch_update(d, &st);
 	wg_state_free(&st);
 }
 
@@ -83,7 +85,7 @@ crypto_init(struct daemon *d)
 	ev_timer_init(&d->health, health_cb, CRYPTO_HEALTH_INTERVAL, CRYPTO_HEALTH_INTERVAL);
 	d->health.data = d;
 	ev_timer_start(d->loop, &d->health);
-	watch_start(d);
+	watch_init(d);
 	d->peerstats.interval = CRYPTO_PEER_INTERVAL;
 	ev_timer_init(&d->peer_poll, peer_poll_cb, 0.5, CRYPTO_PEER_INTERVAL);
 	d->peer_poll.data = d;
@@ -95,7 +97,6 @@ void
 crypto_fini(struct daemon *d)
 {
 	ev_timer_stop(d->loop, &d->health);
-	watch_stop(d);
 	ev_timer_stop(d->loop, &d->peer_poll);
 	peerstats_free(&d->peerstats);
 	wg_close(d->wg); /* the device keeps running: the kernel holds the state */
@@ -157,15 +158,6 @@ crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 	return ret;
 }
 
-static const struct site *
-site_by_key(const struct policy *p, const uint8_t key[WG_KEY_LEN])
-{
-	for (size_t i = 0; i < p->nsites; i++)
-		if (sodium_memcmp(p->sites[i].pubkey, key, WG_KEY_LEN) == 0)
-			return &p->sites[i];
-	return NULL;
-}
-
 /* What the poller saw: traffic in the last interval, handshakes counted. */
 static void
 peer_stats_json(const struct peerstats *pst, const struct wg_peer_state *ps, struct buf *out)
@@ -182,7 +174,7 @@ peer_stats_json(const struct peerstats *pst, const struct wg_peer_state *ps, str
 static void
 peer_json(const struct daemon *d, const struct wg_peer_state *ps, time_t now, struct buf *out)
 {
-	const struct site *s = site_by_key(&d->policy, ps->pubkey);
+	const struct site *s = policy_site_by_key(&d->policy, ps->pubkey);
 	char key[WG_KEY_B64_LEN], tmp[80];
 
 	key_to_base64(key, ps->pubkey);
@@ -257,7 +249,7 @@ crypto_status_json(struct daemon *d, struct buf *out)
 static void
 peer_text(const struct daemon *d, const struct wg_peer_state *ps, time_t now, struct buf *out)
 {
-	const struct site *s = site_by_key(&d->policy, ps->pubkey);
+	const struct site *s = policy_site_by_key(&d->policy, ps->pubkey);
 	const struct peerstat *st = peerstats_find(&d->peerstats, ps->pubkey);
 	char tmp[80];
 

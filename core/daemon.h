@@ -44,7 +44,6 @@ struct daemon {
 	double last_apply_ms; /* how long the last successful apply took, for status and benchmarks */
 	ev_timer reapply; /* debounced re-apply after a link event */
 	ev_timer health;  /* crypto: is WireGuard still there? */
-	ev_timer watch;   /* crypto: handshake watch (core/watch.c) */
 	int64_t stale_after; /* seconds without a handshake that make a site stale */
 	/*
 	 * A change made with --confirm: revision confirm_rev goes back to the
@@ -149,11 +148,11 @@ void crypto_fini(struct daemon *d);
 /*
  * crypto's handshake watch (core/watch.c): the per-site kill switch. The
  * limit is 180 s, or $UMBRAL_STALE_AFTER seconds (tests, slow links).
+ * watch_update() judges each site on the device state the peer poll just
+ * read, with the poll's deltas (d->peerstats).
  */
-void watch_start(struct daemon *d);
-void watch_stop(struct daemon *d);
-/* How many sites are stale now. */
-size_t watch_stale(const struct policy *p);
+void watch_init(struct daemon *d);
+void watch_update(struct daemon *d, const struct wg_dev_state *st);
 /* crypto's sealed identity (core/crypto_key.c) */
 int crypto_keystore_path(const struct daemon *d, char *buf, size_t len);
 bool crypto_has_keystore(const struct daemon *d);

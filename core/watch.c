@@ -2,7 +2,8 @@
 /*
  * core/watch.c — crypto's handshake watch, the per-site kill switch.
  *
- * Every few seconds it reads each peer's last handshake and byte counters.
+ * On every poll of the device (core/crypto.c's peer poll, which also keeps
+ * the per-peer deltas in d->peerstats) it looks at each peer's last handshake.
  * A site whose handshake is older than the limit (180 s: WireGuard's
  * REJECT_AFTER_TIME, so no session of it can be alive) while we send to it
  * and hear nothing back turns stale: its prefixes get unreachable routes, so
@@ -11,11 +12,10 @@
  * While a site is stale the watch asks WireGuard for a handshake on every
  * round, since no traffic reaches the tunnel to ask for one.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <sodium.h>
 
 #include "core/daemon.h"
 #include "core/log.h"
@@ -24,16 +24,6 @@
 #include "wg/wg.h"
 
 #define STALE_AFTER_DEFAULT 180
-#define WATCH_INTERVAL_MAX 5.0
-
-static struct site *
-site_of(struct policy *p, const uint8_t key[WG_KEY_LEN])
-{
-	for (size_t i = 0; i < p->nsites; i++)
-		if (sodium_memcmp(p->sites[i].pubkey, key, WG_KEY_LEN) == 0)
-			return &p->sites[i];
-	return NULL;
-}
 
 /* The alarm and its end go to the audit log too, as security events. */
 static void
@@ -46,19 +36,20 @@ alarm_audit(struct daemon *d, const struct site *s, const char *what)
 		    AUDIT_OK);
 }
 
-/* Updates one site from its peer's state. Returns whether stale changed. */
+/*
+ * Judges one site from its peer's state and the poll's deltas. A peer that
+ * never shook hands counts from the first poll that saw it. Returns whether
+ * stale changed.
+ */
 static bool
-watch_peer(struct daemon *d, struct site *s, const struct wg_peer_state *ps, int64_t now)
+watch_peer(struct daemon *d, struct site *s, const struct wg_peer_state *ps,
+	   const struct peerstat *pst, int64_t now)
 {
-	bool sent = ps->tx_bytes != s->watch_tx, heard = ps->rx_bytes != s->watch_rx;
-	int64_t since;
+	int64_t since = ps->last_handshake
+			    ? ps->last_handshake
+			    : now - (int64_t)(pst->polls * d->peerstats.interval);
 
-	if (!s->watch_since)
-		s->watch_since = now;
-	since = ps->last_handshake ? ps->last_handshake : s->watch_since;
-	s->watch_tx = ps->tx_bytes;
-	s->watch_rx = ps->rx_bytes;
-	if (!s->stale && now - since > d->stale_after && sent && !heard) {
+	if (!s->stale && now - since > d->stale_after && pst->dtx && !pst->drx) {
 		s->stale = true;
 		log_warnx("crypto: ALERT site %s: no handshake for %lld s while traffic waits; "
 			  "its prefixes are unreachable",
@@ -98,61 +89,32 @@ poke(struct daemon *d, const struct site *s)
 			  strerror(-ret));
 }
 
-static void
-watch_cb(struct ev_loop *loop, ev_timer *w, int revents)
+void
+watch_update(struct daemon *d, const struct wg_dev_state *st)
 {
-	struct daemon *d = w->data;
-	struct wg_dev_state st = {0};
 	int64_t now = time(NULL);
 	bool changed = false;
 	int ret;
 
-	(void)loop;
-	(void)revents;
-	if (!d->wg || !wg_alive(d->wg) || wg_get(d->wg, &st) < 0)
-		return; /* the health check rebuilds the device */
-	for (size_t i = 0; i < st.npeers; i++) {
-		struct site *s = site_of(&d->policy, st.peers[i].pubkey);
-		if (s && watch_peer(d, s, &st.peers[i], now))
+	for (size_t i = 0; i < st->npeers; i++) {
+		struct site *s = policy_site_by_key(&d->policy, st->peers[i].pubkey);
+		const struct peerstat *pst = peerstats_find(&d->peerstats, st->peers[i].pubkey);
+		if (!s || !pst)
+			continue;
+		if (watch_peer(d, s, &st->peers[i], pst, now))
 			changed = true;
-		if (s && s->stale)
+		if (s->stale)
 			poke(d, s);
 	}
-	wg_state_free(&st);
 	if (changed && (ret = route_apply(&d->policy, DOMAIN_CRYPTO, NULL)) < 0)
 		log_warnx("crypto: handshake watch: routes: %s", strerror(-ret));
 }
 
 void
-watch_start(struct daemon *d)
+watch_init(struct daemon *d)
 {
 	const char *env = getenv("UMBRAL_STALE_AFTER");
 	long v = env ? strtol(env, NULL, 10) : 0;
-	double every;
 
 	d->stale_after = v > 0 ? v : STALE_AFTER_DEFAULT;
-	every = (double)d->stale_after / 3;
-	if (every > WATCH_INTERVAL_MAX)
-		every = WATCH_INTERVAL_MAX;
-	if (every < 1)
-		every = 1;
-	ev_timer_init(&d->watch, watch_cb, every, every);
-	d->watch.data = d;
-	ev_timer_start(d->loop, &d->watch);
-}
-
-void
-watch_stop(struct daemon *d)
-{
-	ev_timer_stop(d->loop, &d->watch);
-}
-
-size_t
-watch_stale(const struct policy *p)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < p->nsites; i++)
-		n += p->sites[i].stale;
-	return n;
 }

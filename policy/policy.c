@@ -487,6 +487,15 @@ policy_site_find(const struct policy *p, const char *name)
 	return NULL;
 }
 
+struct site *
+policy_site_by_key(const struct policy *p, const uint8_t key[WG_KEY_LEN])
+{
+	for (size_t i = 0; i < p->nsites; i++)
+		if (sodium_memcmp(p->sites[i].pubkey, key, WG_KEY_LEN) == 0)
+			return &p->sites[i];
+	return NULL;
+}
+
 /* Names are what an administrator types and what appears in logs: keep them plain. */
 static bool
 name_valid(const char *s)

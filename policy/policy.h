@@ -84,12 +84,10 @@ struct site {
 	struct prefix *prefixes;
 	size_t nprefixes;
 	/*
-	 * Runtime state of crypto's handshake watch (core/crypto.c), never stored
+	 * Runtime state of crypto's handshake watch (core/watch.c), never stored
 	 * or compared: stale turns the site's prefixes unreachable in crypto.
 	 */
 	bool stale;
-	uint64_t watch_rx, watch_tx;
-	int64_t watch_since; /* when the watch first saw the peer, unix seconds */
 };
 
 /*
@@ -201,6 +199,8 @@ void policy_free(struct policy *p);
 /* Deep copy; dst is overwritten. Returns 0 or -ENOMEM. */
 int policy_copy(struct policy *dst, const struct policy *src);
 struct site *policy_site_find(const struct policy *p, const char *name);
+/* The site whose WireGuard public key is key, or NULL. */
+struct site *policy_site_by_key(const struct policy *p, const uint8_t key[WG_KEY_LEN]);
 /* Appends a deep copy of s. Returns 0 or -ENOMEM. */
 int policy_site_append(struct policy *p, const struct site *s);
 /* Inserts r in priority order. Returns 0, -EEXIST (priority taken) or -ENOMEM. */
