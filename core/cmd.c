@@ -53,6 +53,7 @@ cmd_status(struct daemon *d, int argc, char **argv, struct buf *out)
 		else
 			buf_puts(out, "null");
 		admin_status(d, true, out);
+		guardwatch_status(d, true, out);
 		if (d->domain == DOMAIN_CRYPTO)
 			crypto_status_json(d, out);
 		if (d->domain == DOMAIN_RED)
@@ -66,6 +67,7 @@ cmd_status(struct daemon *d, int argc, char **argv, struct buf *out)
 	if (d->apply_error[0])
 		buf_printf(out, "  last error: %s\n", d->apply_error);
 	admin_status(d, false, out);
+	guardwatch_status(d, false, out);
 	if (d->domain == DOMAIN_CRYPTO)
 		crypto_status_text(d, out);
 	if (d->domain == DOMAIN_RED)

@@ -16,6 +16,7 @@
 
 #include "core/buf.h"
 #include "core/ctl.h"
+#include "core/guardwatch.h"
 #include "core/peerstats.h"
 #include "policy/policy.h"
 
@@ -41,10 +42,12 @@ struct daemon {
 	bool applied;
 	char apply_error[256];
 	unsigned applies, apply_failures;
-	double last_apply_ms; /* how long the last successful apply took, for status and benchmarks */
-	ev_timer reapply; /* debounced re-apply after a link event */
-	ev_timer health;  /* crypto: is WireGuard still there? */
-	int64_t stale_after; /* seconds without a handshake that make a site stale */
+	double
+	    last_apply_ms; /* how long the last successful apply took, for status and benchmarks */
+	ev_timer reapply;  /* debounced re-apply after a link event */
+	ev_timer health;   /* crypto: is WireGuard still there? */
+	struct guard_watch guard; /* alarms on what the table's host protection counted */
+	int64_t stale_after;	  /* seconds without a handshake that make a site stale */
 	/*
 	 * A change made with --confirm: revision confirm_rev goes back to the
 	 * content of confirm_base at confirm_at (epoch seconds) unless `confirm`
@@ -60,7 +63,7 @@ struct daemon {
 	char dhcp_state[96];
 	/* crypto only */
 	struct wg *wg;
-	uint8_t *privkey; /* sodium_malloc'd; NULL while locked or before a key exists */
+	uint8_t *privkey;	    /* sodium_malloc'd; NULL while locked or before a key exists */
 	char unlock_file[PATH_MAX]; /* --unlock-file: tried at start, "" for none */
 	ev_timer peer_poll;	    /* polls WireGuard for per-peer traffic and handshakes */
 	struct peerstats peerstats;
@@ -80,19 +83,18 @@ void daemon_reapply_soon(struct daemon *d);
  * applies it, stores it with author and comment, and on any failure puts the
  * kernel back to the current policy. Reply text goes to out. Returns a ctl status.
  */
-int daemon_commit(struct daemon *d, struct policy *next, const char *author,
-		  const char *comment, struct buf *out);
+int daemon_commit(struct daemon *d, struct policy *next, const char *author, const char *comment,
+		  struct buf *out);
 
 /* Control-socket entry point: ctx is the struct daemon. */
-int daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv,
-		  struct buf *reply);
+int daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, struct buf *reply);
 
 /* administration (core/admin.c): audit, revisions, confirmed commits */
 struct audit_rec;
 void admin_init(struct daemon *d);
 /* Records one event in this domain's audit log; peer NULL: the daemon itself. */
-void admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int argc,
-		 char **argv, int64_t revision, const char *summary, int outcome);
+void admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int argc, char **argv,
+		 int64_t revision, const char *summary, int outcome);
 /* ctl_refused callback: audits a caller refused at the socket. */
 void admin_refused(void *ctx, const struct ctl_peer *peer, int argc, char **argv);
 int admin_audit_list(struct daemon *d, int argc, char **argv, struct buf *out);

@@ -225,6 +225,7 @@ start_serving(struct daemon *d)
 		fatalx("crypto: %s", strerror(-ret));
 	if (daemon_apply(d, &d->policy, &eb) < 0)
 		daemon_reapply_soon(d); /* links may not be there yet: the watcher retries */
+	guardwatch_start(d);
 	if ((ret = linkwatch_open(d->loop, link_event, d, &d->links)) < 0)
 		fatalx("link events: %s", strerror(-ret));
 	snprintf(sock, sizeof(sock), "%s/%s.sock", d->run_dir, domain_name(d->domain));
@@ -266,6 +267,7 @@ main(int argc, char **argv)
 	}
 	start_serving(&d);
 	ev_run(d.loop, 0);
+	guardwatch_stop(&d);
 	ctl_close(d.ctl);
 	linkwatch_close(d.links);
 	if (d.domain == DOMAIN_CRYPTO)

@@ -33,7 +33,8 @@
 #define NFT_TYPE_IP6ADDR 8
 #define NFT_BYTEORDER_BIG 2
 
-static const char *const set_names[NFT_NSETS] = {"local4", "local6", "remote4", "remote6"};
+static const char *const set_names[] = {"local4", "local6", "remote4", "remote6", "peers4",
+					"peers6", "meter4", "meter6",  "block4",  "block6"};
 
 const char *
 nft_set_name(enum nft_set_idx i)
@@ -44,7 +45,8 @@ nft_set_name(enum nft_set_idx i)
 int
 nft_set_family(enum nft_set_idx i)
 {
-	return (i == NFT_LOCAL4 || i == NFT_REMOTE4) ? AF_INET : AF_INET6;
+	/* Every set comes as a pair, IPv4 first. */
+	return i % 2 == 0 ? AF_INET : AF_INET6;
 }
 
 struct nlmsghdr *
@@ -105,9 +107,8 @@ out:
 		nftnl_table_free(t);
 }
 
-/* A set object naming set i of our table: the set itself or a carrier of elements. */
-static struct nftnl_set *
-set_new(struct nft_ctx *c, enum nft_set_idx i)
+struct nftnl_set *
+nft_set_new(struct nft_ctx *c, enum nft_set_idx i)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 
@@ -128,7 +129,7 @@ static void
 set_msg(struct nft_ctx *c, enum nft_set_idx i)
 {
 	bool v4 = nft_set_family(i) == AF_INET;
-	struct nftnl_set *s = set_new(c, i);
+	struct nftnl_set *s = nft_set_new(c, i);
 	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
 	struct nlmsghdr *nlh;
 
@@ -260,16 +261,9 @@ set_ranges(const struct policy *p, enum nft_set_idx i, struct range **out)
 	return (int)ranges_merge(r, n);
 }
 
-/* Elements collected into a carrier set, sent ELEM_CHUNK at a time. */
-struct elems {
-	struct nft_ctx *c;
-	enum nft_set_idx set;
-	struct nftnl_set *s;
-	int n;
-};
-
-static void
-elems_flush(struct elems *e)
+/* Sent ELEM_CHUNK at a time. */
+void
+nft_elems_flush(struct nft_elems *e)
 {
 	struct nlmsghdr *nlh;
 
@@ -285,14 +279,13 @@ elems_flush(struct elems *e)
 	e->n = 0;
 }
 
-/* One element; open marks a start without an end, as nft marks it for listing. */
-static void
-elems_add(struct elems *e, const uint8_t *key, size_t len, uint32_t flags, bool open)
+void
+nft_elems_add(struct nft_elems *e, const uint8_t *key, size_t len, uint32_t flags, bool open)
 {
 	struct nftnl_set_elem *el;
 	struct nftnl_udata_buf *ud = NULL;
 
-	if (!e->s && !(e->s = set_new(e->c, e->set)))
+	if (!e->s && !(e->s = nft_set_new(e->c, e->set)))
 		return;
 	el = nftnl_set_elem_alloc();
 	if (!el)
@@ -313,7 +306,7 @@ elems_add(struct elems *e, const uint8_t *key, size_t len, uint32_t flags, bool 
 		nftnl_udata_buf_free(ud);
 	}
 	if (++e->n == ELEM_CHUNK)
-		elems_flush(e);
+		nft_elems_flush(e);
 	return;
 nomem:
 	if (ud)
@@ -333,7 +326,7 @@ set_elems(struct nft_ctx *c, enum nft_set_idx i)
 {
 	size_t alen = nft_set_family(i) == AF_INET ? 4 : 16;
 	static const uint8_t zero[16];
-	struct elems e = {.c = c, .set = i};
+	struct nft_elems e = {.c = c, .set = i};
 	struct range *r = NULL;
 	int n = set_ranges(c->p, i, &r);
 
@@ -343,13 +336,13 @@ set_elems(struct nft_ctx *c, enum nft_set_idx i)
 		return;
 	}
 	if (n > 0 && memcmp(r[0].start, zero, alen) != 0)
-		elems_add(&e, zero, alen, NFT_SET_ELEM_INTERVAL_END, false);
+		nft_elems_add(&e, zero, alen, NFT_SET_ELEM_INTERVAL_END, false);
 	for (int k = 0; k < n && !c->err; k++) {
-		elems_add(&e, r[k].start, alen, 0, r[k].open);
+		nft_elems_add(&e, r[k].start, alen, 0, r[k].open);
 		if (!r[k].open)
-			elems_add(&e, r[k].end, alen, NFT_SET_ELEM_INTERVAL_END, false);
+			nft_elems_add(&e, r[k].end, alen, NFT_SET_ELEM_INTERVAL_END, false);
 	}
-	elems_flush(&e);
+	nft_elems_flush(&e);
 	free(r);
 }
 
@@ -361,19 +354,31 @@ struct chain_def {
 	uint32_t policy;
 };
 
+/* Every domain's own input and output: default deny (policy/nft_guard.c). */
+#define HOST_CHAINS                                                                                \
+	{"input", "filter", NF_INET_LOCAL_IN, 0, NF_DROP},                                         \
+	{                                                                                          \
+		"output", "filter", NF_INET_LOCAL_OUT, 0, NF_DROP                                  \
+	}
+
 static const struct chain_def red_chains[] = {
     {"prerouting", "filter", NF_INET_PRE_ROUTING, -150, NF_ACCEPT},
     {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    HOST_CHAINS,
     {NULL, NULL, 0, 0, 0},
 };
 static const struct chain_def crypto_chains[] = {
     {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    HOST_CHAINS,
     {NULL, NULL, 0, 0, 0},
 };
+/* The flood guard runs before DNAT sends WireGuard's port on to crypto. */
 static const struct chain_def black_chains[] = {
+    {"guard", "filter", NF_INET_PRE_ROUTING, -150, NF_ACCEPT},
     {"prerouting", "nat", NF_INET_PRE_ROUTING, -100, NF_ACCEPT},
     {"postrouting", "nat", NF_INET_POST_ROUTING, 100, NF_ACCEPT},
     {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    HOST_CHAINS,
     {NULL, NULL, 0, 0, 0},
 };
 
@@ -486,9 +491,11 @@ nft_build(const struct policy *p, enum domain d, struct mnl_nlmsg_batch *b, uint
 		set_msg(&c, i);
 		set_elems(&c, i);
 	}
+	nft_guard_sets(&c);
 	for (const struct chain_def *def = chains; def->name; def++)
 		chain_msg(&c, def);
 	nft_rules_build(&c);
+	nft_guard_rules(&c);
 	if (c.err)
 		return c.err;
 	digest_hex(body, mnl_nlmsg_batch_current(b), hex);
@@ -511,7 +518,8 @@ nft_batch_limit(const struct policy *p)
 	 * 128 bytes; a split rule is at most one rule message per family, each
 	 * under 512 bytes (ifname, two prefixes, service, mark, counter).
 	 */
-	return 2 * NFT_MSG_MAX + 65536 + n * 128 + p->nrules * 2 * 512;
+	/* ... and each site's endpoint an element of the guard's peer sets. */
+	return 2 * NFT_MSG_MAX + 65536 + (n + p->nsites) * 128 + p->nrules * 2 * 512;
 }
 
 int

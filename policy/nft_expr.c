@@ -144,24 +144,30 @@ m_nfproto(struct rb *rb, int family)
 	ex_cmp(rb, NFT_CMP_EQ, &proto, sizeof(proto));
 }
 
-/* ip daddr [!=] @set, or ip6 daddr; m_nfproto() must come first. */
+/* reg1 [not] in @set: the set is new in this same batch, its id finds it before commit. */
 void
-m_daddr(struct rb *rb, enum nft_set_idx set, bool negate)
+m_lookup(struct rb *rb, enum nft_set_idx set, bool negate)
 {
-	bool v4 = nft_set_family(set) == AF_INET;
-	struct nftnl_expr *e;
+	struct nftnl_expr *e = ex_new(rb, "lookup");
 
-	ex_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 16 : 24, v4 ? 4 : 16);
-	e = ex_new(rb, "lookup");
 	if (!e)
 		return;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	if (nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, nft_set_name(set)) < 0)
 		rb->err = -ENOMEM;
-	/* The set is new in this same batch: the id finds it before commit. */
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, (uint32_t)set + 1);
 	if (negate)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
+}
+
+/* ip daddr [!=] @set, or ip6 daddr; m_nfproto() must come first. */
+void
+m_daddr(struct rb *rb, enum nft_set_idx set, bool negate)
+{
+	bool v4 = nft_set_family(set) == AF_INET;
+
+	ex_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 16 : 24, v4 ? 4 : 16);
+	m_lookup(rb, set, negate);
 }
 
 /* udp sport/dport port (offset 0 or 2 in the transport header). */

@@ -37,6 +37,7 @@ void ex_immediate(struct rb *rb, uint32_t reg, const void *data, uint32_t len);
 /* Matches. */
 void m_ifname(struct rb *rb, uint32_t key, const char *name);
 void m_nfproto(struct rb *rb, int family);
+void m_lookup(struct rb *rb, enum nft_set_idx set, bool negate);
 void m_daddr(struct rb *rb, enum nft_set_idx set, bool negate);
 void m_udp_port(struct rb *rb, uint32_t offset, uint16_t port);
 void m_ct_established(struct rb *rb);
@@ -48,6 +49,8 @@ void m_mark(struct rb *rb, uint32_t value);
 void a_mark(struct rb *rb, uint32_t value);
 void a_mss_clamp(struct rb *rb);
 void a_reject_admin(struct rb *rb);
+/* counter name "never" (nft_guard.c owns the name): a rule that must never match */
+void a_never(struct rb *rb);
 /* dnat ip to addr:port */
 void a_dnat4(struct rb *rb, const char *addr, uint16_t port);
 

@@ -7,6 +7,8 @@
 #define UMBRAL_NFT_INT_H
 
 #include <libmnl/libmnl.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "policy/nft.h"
@@ -20,11 +22,40 @@ struct nft_ctx {
 	int err;
 };
 
-/* The four prefix sets, in batch order; a set's id (NFTNL_SET_ID) is its index + 1. */
-enum nft_set_idx { NFT_LOCAL4, NFT_LOCAL6, NFT_REMOTE4, NFT_REMOTE6, NFT_NSETS };
+/*
+ * The sets, in batch order; a set's id (NFTNL_SET_ID) is its index + 1.
+ * First the four prefix sets (NFT_NSETS of them), then the guard's (black
+ * and crypto only): configured peers, the per-source meter, the blocked.
+ */
+enum nft_set_idx {
+	NFT_LOCAL4,
+	NFT_LOCAL6,
+	NFT_REMOTE4,
+	NFT_REMOTE6,
+	NFT_NSETS,
+	NFT_PEERS4 = NFT_NSETS,
+	NFT_PEERS6,
+	NFT_METER4,
+	NFT_METER6,
+	NFT_BLOCK4,
+	NFT_BLOCK6,
+};
 
 const char *nft_set_name(enum nft_set_idx i);
 int nft_set_family(enum nft_set_idx i);
+/* A set object naming set i of our table, id set: the set itself or a carrier of elements. */
+struct nftnl_set *nft_set_new(struct nft_ctx *c, enum nft_set_idx i);
+
+/* Elements collected into a carrier set, sent in chunks: add, then flush once. */
+struct nft_elems {
+	struct nft_ctx *c;
+	enum nft_set_idx set;
+	struct nftnl_set *s;
+	int n;
+};
+/* One element; open marks an interval start without an end, as nft marks it. */
+void nft_elems_add(struct nft_elems *e, const uint8_t *key, size_t len, uint32_t flags, bool open);
+void nft_elems_flush(struct nft_elems *e);
 
 /*
  * Starts a message of the nf_tables subsystem at the batch's current
@@ -36,6 +67,9 @@ void nft_msg_end(struct nft_ctx *c);
 
 /* Appends every rule of c->d's chains (chains already in the batch). */
 void nft_rules_build(struct nft_ctx *c);
+/* The host protection (nft_guard.c): its counters and sets, then its rules. */
+void nft_guard_sets(struct nft_ctx *c);
+void nft_guard_rules(struct nft_ctx *c);
 
 /* Parses table userdata; 0 and hex when its comment is one of ours, else -ENOENT. */
 int nft_comment_digest(const void *udata, uint32_t len, char hex[NFT_DIGEST_HEX + 1]);

@@ -31,7 +31,7 @@ never_daddr(struct nft_ctx *c, const char *chain, uint32_t ifkey, const char *if
 		m_ifname(&rb, ifkey, ifname);
 		m_nfproto(&rb, nft_set_family(s));
 		m_daddr(&rb, s, false);
-		ex_counter(&rb);
+		a_never(&rb);
 		ex_verdict(&rb, NF_DROP);
 		rule_end(c, &rb);
 	}

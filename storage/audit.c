@@ -33,8 +33,8 @@
 
 static const char *const role_names[AUDIT_ROLE_COUNT] = {"admin", "operator", "daemon", "none"};
 static const char *const kind_names[AUDIT_KIND_COUNT] = {
-    "change",	     "refused",	      "lock",	   "unlock",   "key-rotation",
-    "roster-import", "dos-alert", "handshake-alarm", "rollback", "log-rotation"};
+    "change",	 "refused",	    "lock",	"unlock",	"key-rotation", "roster-import",
+    "dos-alert", "handshake-alarm", "rollback", "log-rotation", "never-match"};
 static const char *const outcome_names[AUDIT_OUTCOME_COUNT] = {"ok", "failed", "denied"};
 
 const char *
@@ -239,17 +239,17 @@ rec_from_row(sqlite3_stmt *s, struct audit_rec *r, const char **what)
 	dom = col_name(s, 5, dnames, DOMAIN_COUNT);
 	kind = col_name(s, 6, kind_names, AUDIT_KIND_COUNT);
 	outcome = col_name(s, 10, outcome_names, AUDIT_OUTCOME_COUNT);
-	*what = uid < 0 || uid > UINT32_MAX				 ? "uid"
-		: col_text(s, 3, r->user, sizeof(r->user)) < 0		 ? "user"
-		: role < 0						 ? "role"
-		: dom < 0						 ? "domain"
-		: kind < 0						 ? "kind"
-		: col_text(s, 7, r->command, sizeof(r->command)) < 0	 ? "command"
-		: col_text(s, 9, r->summary, sizeof(r->summary)) < 0	 ? "summary"
-		: outcome < 0						 ? "outcome"
-		: col_hash(s, 11, r->prev_hash) < 0			 ? "prev_hash"
-		: col_hash(s, 12, r->hash) < 0				 ? "hash"
-									 : NULL;
+	*what = uid < 0 || uid > UINT32_MAX			     ? "uid"
+		: col_text(s, 3, r->user, sizeof(r->user)) < 0	     ? "user"
+		: role < 0					     ? "role"
+		: dom < 0					     ? "domain"
+		: kind < 0					     ? "kind"
+		: col_text(s, 7, r->command, sizeof(r->command)) < 0 ? "command"
+		: col_text(s, 9, r->summary, sizeof(r->summary)) < 0 ? "summary"
+		: outcome < 0					     ? "outcome"
+		: col_hash(s, 11, r->prev_hash) < 0		     ? "prev_hash"
+		: col_hash(s, 12, r->hash) < 0			     ? "hash"
+								     : NULL;
 	if (*what)
 		return -EIO;
 	r->uid = (uint32_t)uid;
@@ -270,7 +270,8 @@ chain_start(sqlite3 *db, int64_t *seq, uint8_t prev[AUDIT_HASH_LEN])
 	sqlite3_stmt *s;
 	int rc, err;
 
-	if ((err = prepare(db, "SELECT last_seq, hash FROM audit_anchor ORDER BY last_seq DESC LIMIT 1",
+	if ((err = prepare(db,
+			   "SELECT last_seq, hash FROM audit_anchor ORDER BY last_seq DESC LIMIT 1",
 			   &s, __func__)) < 0)
 		return err;
 	rc = sqlite3_step(s);
@@ -420,9 +421,9 @@ audit_list(struct store *st, int64_t since_time, size_t max, struct audit_rec **
 
 	if (!db || !out || !n)
 		return -EINVAL;
-	if ((err = prepare(db,
-			   "SELECT " COLUMNS " FROM audit WHERE time >= ?1 ORDER BY seq LIMIT ?2",
-			   &s, __func__)) < 0)
+	if ((err =
+		 prepare(db, "SELECT " COLUMNS " FROM audit WHERE time >= ?1 ORDER BY seq LIMIT ?2",
+			 &s, __func__)) < 0)
 		return err;
 	if ((rc = sqlite3_bind_int64(s, 1, since_time)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(s, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max)) !=
@@ -438,7 +439,7 @@ audit_list(struct store *st, int64_t since_time, size_t max, struct audit_rec **
 
 /* What a walk over one chain found. */
 struct walk {
-	int64_t next_seq; /* in: the first seq; out: one past the last */
+	int64_t next_seq;	      /* in: the first seq; out: one past the last */
 	uint8_t prev[AUDIT_HASH_LEN]; /* in: what it chains from; out: the last hash */
 	int64_t bad_seq;
 	char why[160];
@@ -481,9 +482,8 @@ walk_row(sqlite3_stmt *s, struct walk *w)
 				seq);
 	rec_hash(&r, want);
 	if (sodium_memcmp(r.hash, want, AUDIT_HASH_LEN) != 0)
-		return walk_bad(w, seq,
-				"record %" PRId64 ": hash does not match its fields (modified)",
-				seq);
+		return walk_bad(
+		    w, seq, "record %" PRId64 ": hash does not match its fields (modified)", seq);
 	memcpy(w->prev, r.hash, AUDIT_HASH_LEN);
 	w->next_seq++;
 	return 0;
@@ -622,11 +622,12 @@ archive_commit(sqlite3 *db, int64_t first, int64_t last, const char *path)
 	if (err == 0)
 		err = exec_range(db, "INSERT INTO main.audit_rotating (upto) VALUES (?2)", first,
 				 last, NULL, "announce rotation");
-	if (err == 0 && (err = prepare(db,
-				       "INSERT INTO main.audit_anchor "
-				       "(last_seq, first_seq, hash, archive, time) "
-				       "SELECT seq, ?1, hash, ?3, ?4 FROM main.audit WHERE seq = ?2",
-				       &s, __func__)) == 0) {
+	if (err == 0 &&
+	    (err = prepare(db,
+			   "INSERT INTO main.audit_anchor "
+			   "(last_seq, first_seq, hash, archive, time) "
+			   "SELECT seq, ?1, hash, ?3, ?4 FROM main.audit WHERE seq = ?2",
+			   &s, __func__)) == 0) {
 		if ((rc = sqlite3_bind_int64(s, 1, first)) != SQLITE_OK ||
 		    (rc = sqlite3_bind_int64(s, 2, last)) != SQLITE_OK ||
 		    (rc = sqlite3_bind_text(s, 3, path, -1, SQLITE_STATIC)) != SQLITE_OK ||
@@ -770,14 +771,16 @@ archive_links(sqlite3 *db, struct walk *w, int64_t first, int64_t last,
 		return walk_bad(w, w->next_seq,
 				"archive ends at record %" PRId64 ", its range at %" PRId64,
 				w->next_seq - 1, last);
-	if ((err = anchor_find(db, last, &afirst, want)) == -ENOENT || (err == 0 && afirst != first))
-		return walk_bad(w, first,
-				"no anchor names records %" PRId64 "-%" PRId64 " (not this store's)",
-				first, last);
+	if ((err = anchor_find(db, last, &afirst, want)) == -ENOENT ||
+	    (err == 0 && afirst != first))
+		return walk_bad(
+		    w, first, "no anchor names records %" PRId64 "-%" PRId64 " (not this store's)",
+		    first, last);
 	if (err < 0)
 		return err;
 	if (sodium_memcmp(want, w->prev, AUDIT_HASH_LEN) != 0)
-		return walk_bad(w, last, "record %" PRId64 ": hash differs from the anchor's", last);
+		return walk_bad(w, last, "record %" PRId64 ": hash differs from the anchor's",
+				last);
 	if (first == 1)
 		genesis(want);
 	else if ((err = anchor_find(db, first - 1, &pfirst, want)) == -ENOENT)
@@ -785,9 +788,9 @@ archive_links(sqlite3 *db, struct walk *w, int64_t first, int64_t last,
 	else if (err < 0)
 		return err;
 	if (sodium_memcmp(want, start, AUDIT_HASH_LEN) != 0)
-		return walk_bad(w, first,
-				"record %" PRId64 ": archive does not chain from the anchor before it",
-				first);
+		return walk_bad(
+		    w, first,
+		    "record %" PRId64 ": archive does not chain from the anchor before it", first);
 	return 0;
 }
 

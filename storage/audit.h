@@ -39,7 +39,7 @@ enum audit_role {
 };
 
 enum audit_kind {
-	AUDIT_KIND_CHANGE, /* a policy change was attempted */
+	AUDIT_KIND_CHANGE,  /* a policy change was attempted */
 	AUDIT_KIND_REFUSED, /* a command was refused (permission, validation) */
 	AUDIT_KIND_LOCK,
 	AUDIT_KIND_UNLOCK,
@@ -49,13 +49,14 @@ enum audit_kind {
 	AUDIT_KIND_HANDSHAKE_ALARM,
 	AUDIT_KIND_ROLLBACK,
 	AUDIT_KIND_LOG_ROTATION, /* the audit log itself was rotated */
+	AUDIT_KIND_NEVER_MATCH,	 /* a rule that must never match did (core/guardwatch.c) */
 	AUDIT_KIND_COUNT
 };
 
 enum audit_outcome { AUDIT_OK, AUDIT_FAILED, AUDIT_DENIED, AUDIT_OUTCOME_COUNT };
 
 struct audit_rec {
-	int64_t seq; /* 1, 2, ... with no gap; set by audit_append */
+	int64_t seq;  /* 1, 2, ... with no gap; set by audit_append */
 	int64_t time; /* seconds since the epoch; 0 in audit_append's input: now */
 	uint32_t uid; /* SO_PEERCRED's; the daemon's own for its events */
 	char user[AUDIT_USER_MAX + 1];
@@ -63,7 +64,7 @@ struct audit_rec {
 	enum domain domain;
 	enum audit_kind kind;
 	char command[AUDIT_COMMAND_MAX + 1]; /* the argv as typed, space-joined */
-	int64_t revision; /* the revision written, or 0 */
+	int64_t revision;		     /* the revision written, or 0 */
 	char summary[AUDIT_SUMMARY_MAX + 1]; /* what changed, one line */
 	enum audit_outcome outcome;
 	uint8_t prev_hash[AUDIT_HASH_LEN];
@@ -88,8 +89,7 @@ int audit_append(struct store *st, const struct audit_rec *in, struct audit_rec 
  * (allocated; caller free()s) and their count into *n; *out is NULL when
  * there are none. -EIO for a row that does not parse.
  */
-int audit_list(struct store *st, int64_t since_time, size_t max, struct audit_rec **out,
-	       size_t *n);
+int audit_list(struct store *st, int64_t since_time, size_t max, struct audit_rec **out, size_t *n);
 
 /*
  * Checks every record in the store: consecutive seqs from the rotation

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 #include <libnftnl/chain.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -59,10 +60,12 @@ struct parsed {
 	char table_ops[8]; /* 'a' add, 'd' delete, in order */
 	char digest[NFT_DIGEST_HEX + 1];
 	int has_digest;
-	struct pset sets[4];
+	struct pset sets[12];
 	int nsets;
-	struct pchain chains[4];
+	struct pchain chains[8];
 	int nchains;
+	char objs[8][32]; /* named counters, in order */
+	int nobjs;
 	char (*rules)[2048]; /* MAX_RULES of "chain: [ expr ]..." as libnftnl prints them */
 	int nrules;
 };
@@ -114,7 +117,7 @@ parse_set(struct parsed *ps, const struct nlmsghdr *nlh)
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct pset *o = &ps->sets[ps->nsets++];
 
-	assert_true(ps->nsets <= 4);
+	assert_true(ps->nsets <= 12);
 	assert_int_equal(nftnl_set_nlmsg_parse(nlh, s), 0);
 	snprintf(o->name, sizeof(o->name), "%s", nftnl_set_get_str(s, NFTNL_SET_NAME));
 	o->flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
@@ -188,7 +191,7 @@ parse_chain(struct parsed *ps, const struct nlmsghdr *nlh)
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct pchain *o = &ps->chains[ps->nchains++];
 
-	assert_true(ps->nchains <= 4);
+	assert_true(ps->nchains <= 8);
 	assert_int_equal(nftnl_chain_nlmsg_parse(nlh, c), 0);
 	snprintf(o->name, sizeof(o->name), "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
 	snprintf(o->type, sizeof(o->type), "%s", nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE));
@@ -213,6 +216,19 @@ parse_rule(struct parsed *ps, const struct nlmsghdr *nlh)
 	nftnl_rule_snprintf(ps->rules[ps->nrules++], sizeof(ps->rules[0]), r, NFTNL_OUTPUT_DEFAULT,
 			    0);
 	nftnl_rule_free(r);
+}
+
+static void
+parse_obj(struct parsed *ps, const struct nlmsghdr *nlh)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	assert_true(ps->nobjs < 8);
+	assert_int_equal(nftnl_obj_nlmsg_parse(nlh, o), 0);
+	assert_int_equal(nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE), NFT_OBJECT_COUNTER);
+	snprintf(ps->objs[ps->nobjs++], sizeof(ps->objs[0]), "%s",
+		 nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+	nftnl_obj_free(o);
 }
 
 static void
@@ -265,6 +281,9 @@ parse_batch(struct parsed *ps, const void *buf, size_t len)
 			break;
 		case NFT_MSG_NEWRULE:
 			parse_rule(ps, nlh);
+			break;
+		case NFT_MSG_NEWOBJ:
+			parse_obj(ps, nlh);
 			break;
 		default:
 			fail_msg("unexpected message type %u", nlh->nlmsg_type);
@@ -342,6 +361,37 @@ count_rules_with(const struct parsed *ps, const char *text)
 	for (int i = 0; i < ps->nrules; i++)
 		n += strstr(ps->rules[i], text) != NULL;
 	return n;
+}
+
+/* Rule text starts "inet umbral CHAIN ...". */
+static bool
+in_chain(const char *rule, const char *chain)
+{
+	size_t n = strlen(chain);
+
+	return strncmp(rule, "inet umbral ", 12) == 0 && strncmp(rule + 12, chain, n) == 0 &&
+	       (rule[12 + n] == ' ' || rule[12 + n] == '\n');
+}
+
+static int
+count_chain_rules_with(const struct parsed *ps, const char *chain, const char *text)
+{
+	int n = 0;
+
+	for (int i = 0; i < ps->nrules; i++)
+		n += in_chain(ps->rules[i], chain) && strstr(ps->rules[i], text) != NULL;
+	return n;
+}
+
+/* The last rule of a chain. */
+static const char *
+last_rule(const struct parsed *ps, const char *chain)
+{
+	for (int i = ps->nrules; i-- > 0;)
+		if (in_chain(ps->rules[i], chain))
+			return ps->rules[i];
+	fail_msg("no rule in %s", chain);
+	return NULL;
 }
 
 static void
@@ -444,7 +494,7 @@ test_red(void **state)
 	lab_policy(&p, MODE_SMALL);
 	p.node.default_action = SPLIT_DIRECT;
 	build(&p, DOMAIN_RED, &ps);
-	assert_int_equal(ps.nchains, 2);
+	assert_int_equal(ps.nchains, 4);
 	c = find_chain(&ps, "prerouting");
 	assert_non_null(c);
 	assert_string_equal(c->type, "filter");
@@ -460,7 +510,10 @@ test_red(void **state)
 	assert_int_equal(c->policy, NF_DROP);
 	assert_int_equal(c->nrules, 9);
 	/* Marks are masked: other tools' bits survive. */
-	assert_int_equal(count_rules_with(&ps, "[ meta load mark => reg 1 ]"), 4);
+	assert_int_equal(
+	    count_chain_rules_with(&ps, "forward", "[ meta load mark => reg 1 ]") +
+		count_chain_rules_with(&ps, "prerouting", "[ meta load mark => reg 1 ]"),
+	    4);
 	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00010000 ]"), 2);
 	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00020000 ]"), 1);
 	assert_int_equal(count_rules_with(&ps, "[ meta set mark with reg 1 ]"), 3);
@@ -470,10 +523,9 @@ test_red(void **state)
 	/* Kill switch backstop: four counted drops, one per set. */
 	assert_int_equal(count_rules_with(&ps, "0x622d6f74 0x6b63616c"), 5); /* "to-black" */
 	assert_int_equal(
-	    count_rules_with(&ps, "[ counter pkts 0 bytes 0 ]\n  [ immediate reg 0 drop ]"), 4);
-	assert_non_null(strstr(ps.rules[ps.nrules - 1], "forward"));
-	assert_non_null(strstr(ps.rules[ps.nrules - 1], "[ counter pkts 0 bytes 0 ]"));
-	assert_null(strstr(ps.rules[ps.nrules - 1], "immediate"));
+	    count_rules_with(&ps, "[ objref type 1 name never ]\n  [ immediate reg 0 drop ]"), 4);
+	assert_non_null(strstr(last_rule(&ps, "forward"), "[ counter pkts 0 bytes 0 ]"));
+	assert_null(strstr(last_rule(&ps, "forward"), "immediate"));
 	parsed_free(&ps);
 
 	p.node.default_action = SPLIT_DROP; /* nothing is marked direct */
@@ -498,8 +550,11 @@ test_red(void **state)
 static void
 test_red_split_rules(void **state)
 {
-	struct split_rule r1 = {.priority = 10, .action = SPLIT_DIRECT, .proto = IPPROTO_TCP,
-				.port = 80, .has_dst = true};
+	struct split_rule r1 = {.priority = 10,
+				.action = SPLIT_DIRECT,
+				.proto = IPPROTO_TCP,
+				.port = 80,
+				.has_dst = true};
 	struct split_rule r2 = {.priority = 20, .action = SPLIT_DROP, .proto = IPPROTO_ICMP};
 	struct errbuf eb = {0};
 	const struct pchain *c;
@@ -519,11 +574,14 @@ test_red_split_rules(void **state)
 	/* 2 local, r1 (IPv4 only), r2 (IPv4 icmp and IPv6 icmpv6), 2 remote */
 	assert_int_equal(c->nrules, 7);
 	/* 203.0.113.0/24 as masked payload compare, port 80 big-endian */
-	assert_int_equal(count_rules_with(&ps, "& 0x00ffffff ) ^ 0x00000000 ]\n  [ cmp eq reg 1 0x007100cb ]"), 1);
+	assert_int_equal(
+	    count_rules_with(&ps, "& 0x00ffffff ) ^ 0x00000000 ]\n  [ cmp eq reg 1 0x007100cb ]"),
+	    1);
 	assert_int_equal(count_rules_with(&ps, "[ cmp eq reg 1 0x00005000 ]"), 1);
 	/* the direct rule never applies to another site's prefix */
 	assert_int_equal(count_rules_with(&ps, "[ lookup reg 1 set remote4 0x1 ]"), 1);
-	assert_int_equal(count_rules_with(&ps, "[ cmp eq reg 1 0x0000003a ]"), 1); /* icmpv6 */
+	assert_int_equal(count_chain_rules_with(&ps, "prerouting", "[ cmp eq reg 1 0x0000003a ]"),
+			 1); /* icmpv6 */
 	parsed_free(&ps);
 	policy_free(&p);
 }
@@ -538,14 +596,14 @@ test_crypto(void **state)
 	(void)state;
 	lab_policy(&p, MODE_SMALL);
 	build(&p, DOMAIN_CRYPTO, &ps);
-	assert_int_equal(ps.nchains, 1);
+	assert_int_equal(ps.nchains, 3);
 	c = find_chain(&ps, "forward");
 	assert_non_null(c);
 	assert_int_equal(c->policy, NF_DROP);
 	assert_int_equal(c->nrules, 5);
 	assert_int_equal(count_rules_with(&ps, "[ rt load tcpmss => reg 1 ]"), 2);
 	assert_int_equal(count_rules_with(&ps, "[ exthdr write tcpopt reg 1 => 2b @ 2 + 2 ]"), 2);
-	assert_int_equal(count_rules_with(&ps, "immediate reg 0 accept"), 2);
+	assert_int_equal(count_chain_rules_with(&ps, "forward", "immediate reg 0 accept"), 2);
 	/* Clamps come before the accepts, which end evaluation. */
 	assert_non_null(strstr(ps.rules[0], "tcpmss"));
 	assert_non_null(strstr(ps.rules[1], "tcpmss"));
@@ -564,7 +622,7 @@ test_black(void **state)
 	lab_policy(&p, MODE_SMALL);
 	p.node.listen_port = 51821;
 	build(&p, DOMAIN_BLACK, &ps);
-	assert_int_equal(ps.nchains, 3);
+	assert_int_equal(ps.nchains, 6);
 	c = find_chain(&ps, "prerouting");
 	assert_string_equal(c->type, "nat");
 	assert_int_equal(c->prio, -100);
@@ -581,14 +639,86 @@ test_black(void **state)
 	assert_int_equal(count_rules_with(&ps, "[ immediate reg 2 0x00006dca ]"), 1);
 	assert_int_equal(count_rules_with(&ps, "[ nat dnat ip addr_min reg 1 proto_min reg 2"), 1);
 	assert_int_equal(count_rules_with(&ps, "[ masq ]"), 1);
-	assert_int_equal(count_rules_with(&ps, "[ cmp eq reg 1 0x00006dca ]"), 3);
+	assert_int_equal(count_chain_rules_with(&ps, "prerouting", "[ cmp eq reg 1 0x00006dca ]") +
+			     count_chain_rules_with(&ps, "forward", "[ cmp eq reg 1 0x00006dca ]"),
+			 3);
 	parsed_free(&ps);
 	policy_free(&p);
 
 	lab_policy(&p, MODE_LARGE);
 	build(&p, DOMAIN_BLACK, &ps);
 	assert_int_equal(find_chain(&ps, "forward")->nrules, 7);
-	assert_int_equal(count_rules_with(&ps, "ct load state"), 0);
+	assert_int_equal(count_chain_rules_with(&ps, "forward", "ct load state"), 0);
+	parsed_free(&ps);
+	policy_free(&p);
+}
+
+/* Default deny for the host itself in every domain; the flood guard in black and crypto. */
+static void
+test_guard(void **state)
+{
+	static const uint8_t ep[4] = {198, 18, 2, 2};
+	const struct pchain *c;
+	struct policy p;
+	struct parsed ps;
+
+	(void)state;
+	lab_policy(&p, MODE_SMALL);
+	p.node.listen_port = 51820;
+	p.sites[0].has_endpoint = true;
+	p.sites[0].endpoint.family = AF_INET;
+	memcpy(p.sites[0].endpoint.addr, ep, 4);
+	for (enum domain d = 0; d < DOMAIN_COUNT; d++) {
+		build(&p, d, &ps);
+		for (int k = 0; k < 2; k++) {
+			c = find_chain(&ps, k ? "output" : "input");
+			assert_non_null(c);
+			assert_int_equal(c->policy, NF_DROP);
+			assert_int_equal(c->hook, k ? NF_INET_LOCAL_OUT : NF_INET_LOCAL_IN);
+		}
+		assert_string_equal(ps.objs[0], "never");
+		assert_int_equal(ps.nobjs, d == DOMAIN_RED ? 1 : 3);
+		assert_int_equal(ps.nsets, d == DOMAIN_RED ? 4 : 10);
+		parsed_free(&ps);
+	}
+	/* red: DHCP in and out on the LAN, pings limited; nothing else of its own */
+	build(&p, DOMAIN_RED, &ps);
+	assert_int_equal(count_chain_rules_with(&ps, "input", "[ cmp eq reg 1 0x00004300 ]"), 1);
+	assert_int_equal(count_chain_rules_with(&ps, "output", "[ cmp eq reg 1 0x00004300 ]"), 1);
+	assert_int_equal(count_chain_rules_with(&ps, "input", "[ limit rate 50/second burst 100"),
+			 2);
+	parsed_free(&ps);
+	p.node.mode = MODE_LARGE; /* a large node serves no DHCP */
+	build(&p, DOMAIN_RED, &ps);
+	assert_int_equal(count_chain_rules_with(&ps, "input", "[ cmp eq reg 1 0x00004300 ]"), 0);
+	parsed_free(&ps);
+	p.node.mode = MODE_SMALL;
+
+	/* black: the guard before DNAT; peers first, then established, then the meters */
+	build(&p, DOMAIN_BLACK, &ps);
+	c = find_chain(&ps, "guard");
+	assert_non_null(c);
+	assert_int_equal(c->prio, -150);
+	assert_int_equal(c->policy, NF_ACCEPT);
+	assert_int_equal(c->nrules, 8);
+	assert_int_equal(find_set(&ps, "peers4")->nelems, 1);
+	assert_memory_equal(find_set(&ps, "peers4")->elems[0].key, ep, 4);
+	assert_int_equal(find_set(&ps, "block4")->flags, NFT_SET_TIMEOUT | NFT_SET_EVAL);
+	assert_int_equal(count_chain_rules_with(&ps, "guard", "[ lookup reg 1 set peers4 ]"), 1);
+	assert_int_equal(count_chain_rules_with(&ps, "guard", "dynset add reg_key 1 set block4"),
+			 1);
+	assert_int_equal(count_chain_rules_with(&ps, "guard", "expr [ limit rate 1000/second"), 2);
+	assert_int_equal(count_chain_rules_with(&ps, "guard", "name flood_all"), 1);
+	/* black answers nothing on its WAN: no rule of its own chains names it */
+	assert_int_equal(count_chain_rules_with(&ps, "input", "0x006e6177"), 0);
+	assert_int_equal(count_chain_rules_with(&ps, "output", "0x006e6177"), 0);
+	parsed_free(&ps);
+
+	/* crypto: the guard, then WireGuard's port from black, and out to black */
+	build(&p, DOMAIN_CRYPTO, &ps);
+	assert_int_equal(count_chain_rules_with(&ps, "input", "set block4"), 2);
+	assert_non_null(strstr(last_rule(&ps, "input"), "counter"));
+	assert_int_equal(count_chain_rules_with(&ps, "output", "[ cmp eq reg 1 0x00006cca ]"), 1);
 	parsed_free(&ps);
 	policy_free(&p);
 }
@@ -714,8 +844,10 @@ test_many_rules_fit(void **state)
 	(void)state;
 	many_sites(&p);
 	for (int i = 0; i < 1000; i++) {
-		struct split_rule r = {.priority = (uint16_t)(1000 + i), .action = SPLIT_DROP,
-				       .has_src = true, .proto = IPPROTO_UDP,
+		struct split_rule r = {.priority = (uint16_t)(1000 + i),
+				       .action = SPLIT_DROP,
+				       .has_src = true,
+				       .proto = IPPROTO_UDP,
 				       .port = (uint16_t)(1 + i)};
 		if (i % 2)
 			snprintf(pf, sizeof(pf), "fd00:0:1:%x::/64", i);
@@ -728,13 +860,15 @@ test_many_rules_fit(void **state)
 	/* 2 local + 1000 rules, each for its own family only + 2 remote */
 	assert_int_equal(find_chain(&ps, "prerouting")->nrules, 1004);
 	/* an IPv6 source /64: ip6 saddr (offset 8) masked to its first 8 bytes */
-	assert_int_equal(count_rules_with(&ps, "[ payload load 16b @ network header + 8 => reg 1 ]\n"
-					       "  [ bitwise reg 1 = ( reg 1 & 0xffffffff 0xffffffff "
-					       "0x00000000 0x00000000 )"),
+	assert_int_equal(count_rules_with(&ps,
+					  "[ payload load 16b @ network header + 8 => reg 1 ]\n"
+					  "  [ bitwise reg 1 = ( reg 1 & 0xffffffff 0xffffffff "
+					  "0x00000000 0x00000000 )"),
 			 500);
 	/* an IPv4 /32 source: a plain compare, no mask */
-	assert_int_equal(count_rules_with(&ps, "[ payload load 4b @ network header + 12 => reg 1 ]\n"
-					       "  [ cmp eq reg 1"),
+	assert_int_equal(count_rules_with(&ps,
+					  "[ payload load 4b @ network header + 12 => reg 1 ]\n"
+					  "  [ cmp eq reg 1"),
 			 500);
 	parsed_free(&ps);
 	policy_free(&p);
@@ -785,6 +919,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_red_split_rules),
 	    cmocka_unit_test(test_crypto),
 	    cmocka_unit_test(test_black),
+	    cmocka_unit_test(test_guard),
 	    cmocka_unit_test(test_digest),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_many_sites),
