@@ -377,9 +377,13 @@ accept_udp(struct nft_ctx *c, const char *chain, uint32_t ifkey, const char *ifn
 	rule_end(c, &rb);
 }
 
-/* Red: the LAN may ping its gateway, at a rate no flood gets past. */
+/*
+ * Red: the LAN may ping its gateway, at a rate no flood gets past. The
+ * limit comes before the established rule: one ping's echo requests are all
+ * one conntrack flow, established after its first answer.
+ */
 static void
-red_ping(struct nft_ctx *c)
+red_ping(struct nft_ctx *c, bool over)
 {
 	static const int fams[] = {AF_INET, AF_INET6};
 	static const uint8_t echo[] = {ICMP_ECHO, ICMP6_ECHO_REQUEST};
@@ -389,8 +393,11 @@ red_ping(struct nft_ctx *c)
 		rule_begin(c, &rb, "input");
 		m_ifname(&rb, NFT_META_IIFNAME, IF_LAN);
 		m_icmp_type(&rb, fams[f], echo[f]);
-		a_limit(&rb, GUARD_PING_PPS, GUARD_PING_BURST, false);
-		ex_verdict(&rb, NF_ACCEPT);
+		if (over) {
+			a_limit(&rb, GUARD_PING_PPS, GUARD_PING_BURST, true);
+			ex_counter(&rb);
+		}
+		ex_verdict(&rb, over ? NF_DROP : NF_ACCEPT);
 		rule_end(c, &rb);
 	}
 }
@@ -401,9 +408,11 @@ host_input(struct nft_ctx *c)
 	bool dhcp = c->d == DOMAIN_RED && c->p->node.mode == MODE_SMALL;
 	struct rb rb;
 
+	if (c->d == DOMAIN_RED)
+		red_ping(c, true);
 	host_common(c, "input", NFT_META_IIFNAME);
 	if (c->d == DOMAIN_RED)
-		red_ping(c);
+		red_ping(c, false);
 	if (dhcp)
 		accept_udp(c, "input", NFT_META_IIFNAME, IF_LAN, 2, DHCP_SERVER_PORT);
 	if (c->d == DOMAIN_CRYPTO) {

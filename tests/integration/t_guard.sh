@@ -52,6 +52,49 @@ check "red listens on nothing but DHCP (udp/67)" \
 check "no rule that must never match has matched (status of s1)" \
 	sh -c "'$UMBRAL' -N s1 status --json | jq -e '[.domains[].guard.never] | all(. == 0)' >/dev/null"
 
+# Red answers the LAN's pings, but no faster than its limit (50/s, burst 100).
+nsx s1-lan ping -q -i 0.002 -c 1000 -W 1 10.1.1.1 >"$WORK/pingflood" 2>&1
+answered=$(awk '/transmitted/ {print $4}' "$WORK/pingflood")
+took=$(awk '/transmitted/ {sub("ms", "", $NF); print int($NF / 1000) + 1}' "$WORK/pingflood")
+most=$((100 + 50 * ${took:-0} + 20))
+check "a ping flood of red gets only the limit's worth of answers ($answered of 1000 in ${took} s, limit $most)" \
+	sh -c "[ '${answered:-0}' -ge 50 ] && [ '${answered:-0}' -le $most ]"
+
+# A plaintext packet for another site that reaches black from red hits a rule that
+# must never match: written straight onto red's wire to black (a packet socket
+# passes red's own filter, as a compromised red would), it is dropped, counted and
+# alarmed.
+cat >"$WORK/inject.py" <<'PY'
+import socket, struct, sys
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return ~s & 0xffff
+dst_mac = bytes.fromhex(sys.argv[1].replace(":", ""))
+icmp = struct.pack("!BBHHH", 8, 0, 0, 0x4242, 1) + b"UMBRAL-NEVER" * 4
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0,
+                 socket.inet_aton("10.1.1.10"), socket.inet_aton("10.2.1.10"))
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(("to-black", 0))
+src_mac = s.getsockname()[4]
+for _ in range(3):
+    s.send(dst_mac + src_mac + b"\x08\x00" + ip + icmp)
+PY
+black_mac=$(nsx s1-black cat /sys/class/net/to-red/address)
+capture s1-black wan "$WORK/never-wan.pcap"
+nsx s1-red python3 "$WORK/inject.py" "$black_mac"
+never_alarm() { status_json s1 | jq -e '.domains.black.guard.never >= 3'; }
+check "black counts the 3 packets on its never-match rules and status alarms (within 5 s)" \
+	wait_for 5 never_alarm
+"$UMBRAL" -N s1 status | grep 'must never match' | sed 's/^/# /'
+stop_captures
+check "none of them left black's WAN" \
+	[ "$(count_packets "$WORK/never-wan.pcap" 'icmp and host 10.2.1.10')" -eq 0 ]
+check "the alarm is in black's audit log (never-match)" \
+	sh -c "'$UMBRAL' -N s1 log --json | jq -e '[.[] | select(.kind == \"never-match\" and .domain == \"black\")] | length >= 1' >/dev/null"
+
 # --- 2. a junk flood on s1's WireGuard port while s2-lan streams to s1-lan.
 bg nsx s1-lan iperf3 -s -B 10.1.1.10 >/dev/null 2>&1
 wait_for 5 sh -c "ip netns exec s1-lan ss -Htln | grep -q ':5201 '"
@@ -97,6 +140,24 @@ check "black blocked the flood: at most about a burst of $sent junk packets reac
 	sh -c "[ '$through' -le 3000 ] && [ '$sent' -gt 100000 ]"
 check "peer s2 (198.18.2.2) is not in black's block set" \
 	sh -c "! ip netns exec s1-black nft list set inet umbral block4 | grep -q '198.18.2.2'"
+# Junk that claims to come from the peer's own endpoint (spoofed from inet) is
+# never blocked: blocking it would cut s2 off, which is what the attacker wants.
+cat >"$WORK/spoof.py" <<'PY'
+import socket, struct, time
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+src, dst = socket.inet_aton("198.18.2.2"), socket.inet_aton("198.18.1.2")
+# From port 40000: a new flow, so no conntrack entry exempts it; only the peer set does.
+udp = struct.pack("!HHHH", 40000, 51820, 8 + 100, 0) + b"\x01" + bytes(99)
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, src, dst)
+for _ in range(50):  # 5000 packets in about a second
+    for _ in range(100):
+        s.sendto(ip + udp, ("198.18.1.2", 0))
+    time.sleep(0.02)
+PY
+nsx inet python3 "$WORK/spoof.py"
+check "5000 junk packets spoofed from s2's endpoint: 198.18.2.2 is not blocked" \
+	sh -c "! ip netns exec s1-black nft list set inet umbral block4 | grep -q '198.18.2.2'"
+check "and s2 still answers through the tunnel" ping_ok s1-lan 10.2.1.10
 cleared() { status_json s1 | jq -e '.domains.black.guard.flood == false'; }
 check "the alarm clears after the flood stops" wait_for 40 cleared
 check "s2 still answers through the tunnel" ping_ok s1-lan 10.2.1.10

@@ -22,7 +22,11 @@ key_swap() {
 		i=$((i + 1))
 		read -r -t 1 kw key <&3 || continue
 		key=$(echo "$key" | tr -d '\r')
-		[ "$kw" = pubkey ] && [ -n "$key" ] && [ "$key" != "$me" ] && PEER_PUB=$key
+		# A tty that still echoes (the other side before its stty) can send
+		# our own line back, interleaved with its own: take only a whole key.
+		case "$key" in *[!A-Za-z0-9+/=]*) continue ;; esac
+		[ "${#key}" -eq 44 ] || continue
+		[ "$kw" = pubkey ] && [ "$key" != "$me" ] && PEER_PUB=$key
 	done
 	# The announcer stays on a while: the other side may not listen yet.
 	(sleep 20; kill $announcer 2>/dev/null) &
