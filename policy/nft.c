@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
+#include <libnftnl/expr.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
@@ -28,6 +29,8 @@
 #define DIGEST_VERSION "umbral-nft-1"
 /* Elements per NEWSETELEM message: keeps each message far below NFT_MSG_MAX. */
 #define ELEM_CHUNK 256
+/* Room in a set with a timeout (the guard's dynamic sets): this many sources. */
+#define DYNAMIC_SET_SIZE 65535
 /* nft's datatype numbers and byte order, so `nft list` prints addresses. */
 #define NFT_TYPE_IPADDR 7
 #define NFT_TYPE_IP6ADDR 8
@@ -125,8 +128,9 @@ nft_set_new(struct nft_ctx *c, enum nft_set_idx i)
 	return s;
 }
 
-static void
-set_msg(struct nft_ctx *c, enum nft_set_idx i)
+void
+nft_set_msg(struct nft_ctx *c, enum nft_set_idx i, uint32_t flags, uint64_t timeout_ms,
+	    struct nftnl_expr *elem_expr)
 {
 	bool v4 = nft_set_family(i) == AF_INET;
 	struct nftnl_set *s = nft_set_new(c, i);
@@ -139,11 +143,20 @@ set_msg(struct nft_ctx *c, enum nft_set_idx i)
 			       nftnl_udata_buf_len(ud)) < 0) {
 		if (!c->err)
 			c->err = -ENOMEM;
+		if (elem_expr)
+			nftnl_expr_free(elem_expr);
 		goto out;
 	}
-	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL);
+	if (flags)
+		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v4 ? 4 : 16);
+	if (timeout_ms) {
+		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, timeout_ms);
+		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, DYNAMIC_SET_SIZE);
+	}
+	if (elem_expr)
+		nftnl_set_add_expr(s, elem_expr); /* the set owns it now */
 	nlh = nft_msg_begin(c, NFT_MSG_NEWSET, NLM_F_CREATE);
 	if (nlh) {
 		nftnl_set_nlmsg_build_payload(nlh, s);
@@ -488,7 +501,7 @@ nft_build(const struct policy *p, enum domain d, struct mnl_nlmsg_batch *b, uint
 	table_msg(&c, NFT_MSG_NEWTABLE, placeholder);
 	body = mnl_nlmsg_batch_current(b);
 	for (int i = 0; i < NFT_NSETS; i++) {
-		set_msg(&c, i);
+		nft_set_msg(&c, i, NFT_SET_INTERVAL, 0, NULL);
 		set_elems(&c, i);
 	}
 	nft_guard_sets(&c);

@@ -22,7 +22,6 @@
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
-#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <netinet/icmp6.h>
@@ -32,12 +31,7 @@
 #include "policy/guard.h"
 #include "policy/nft_expr.h"
 
-#define NFT_TYPE_IPADDR 7
-#define NFT_TYPE_IP6ADDR 8
-#define NFT_BYTEORDER_BIG 2
-
-/* Dynamic sets: room for this many sources, each remembered this long. */
-#define METER_SIZE 65535
+/* How long the meter remembers a source. */
 #define METER_TIMEOUT_MS 60000
 #define BLOCK_TIMEOUT_MS (GUARD_BLOCK_SECONDS * 1000)
 
@@ -86,41 +80,14 @@ out:
 static void
 addr_set(struct nft_ctx *c, enum nft_set_idx i, uint64_t timeout_ms, bool count)
 {
-	bool v4 = nft_set_family(i) == AF_INET;
-	struct nftnl_set *s = nft_set_new(c, i);
-	struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
-	struct nftnl_expr *ctr = count ? nftnl_expr_alloc("counter") : NULL;
-	struct nlmsghdr *nlh;
+	struct nftnl_expr *ctr = NULL;
 
-	if (!s || !ud || (count && !ctr) ||
-	    !nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, NFT_BYTEORDER_BIG) ||
-	    nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
-			       nftnl_udata_buf_len(ud)) < 0) {
+	if (count && !(ctr = nftnl_expr_alloc("counter"))) {
 		if (!c->err)
 			c->err = -ENOMEM;
-		if (ctr)
-			nftnl_expr_free(ctr);
-		goto out;
+		return;
 	}
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, v4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR);
-	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, v4 ? 4 : 16);
-	if (timeout_ms) {
-		nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT | NFT_SET_EVAL);
-		nftnl_set_set_u64(s, NFTNL_SET_TIMEOUT, timeout_ms);
-		nftnl_set_set_u32(s, NFTNL_SET_DESC_SIZE, METER_SIZE);
-	}
-	if (ctr)
-		nftnl_set_add_expr(s, ctr); /* the set owns it now */
-	nlh = nft_msg_begin(c, NFT_MSG_NEWSET, NLM_F_CREATE);
-	if (nlh) {
-		nftnl_set_nlmsg_build_payload(nlh, s);
-		nft_msg_end(c);
-	}
-out:
-	if (ud)
-		nftnl_udata_buf_free(ud);
-	if (s)
-		nftnl_set_free(s);
+	nft_set_msg(c, i, timeout_ms ? NFT_SET_TIMEOUT | NFT_SET_EVAL : 0, timeout_ms, ctr);
 }
 
 /* The configured endpoints' addresses of family f into set i. */

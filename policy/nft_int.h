@@ -46,6 +46,15 @@ int nft_set_family(enum nft_set_idx i);
 /* A set object naming set i of our table, id set: the set itself or a carrier of elements. */
 struct nftnl_set *nft_set_new(struct nft_ctx *c, enum nft_set_idx i);
 
+/*
+ * Adds set i (an address of its family as key) with these flags; a timeout
+ * (ms, 0 none) also bounds its size; elem_expr (may be NULL, handed over)
+ * is a stateful expression every element gets, e.g. a counter.
+ */
+struct nftnl_expr;
+void nft_set_msg(struct nft_ctx *c, enum nft_set_idx i, uint32_t flags, uint64_t timeout_ms,
+		 struct nftnl_expr *elem_expr);
+
 /* Elements collected into a carrier set, sent in chunks: add, then flush once. */
 struct nft_elems {
 	struct nft_ctx *c;
