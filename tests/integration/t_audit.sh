@@ -147,6 +147,14 @@ check "red's own log is limited too: at most 11 lines for the refusals" \
 check "the refused user still cannot do anything" sh -c "! runuser -u umba-none -- '$UMBRAL' -N s1 status >/dev/null 2>&1"
 
 # --- 5. tampering after rotation is still found
+arc=$(archives crypto | head -n 1)
+cp -p "$arc" "$WORK/archive.orig"
+check "changed one byte of crypto's first archive" flip "$arc" 'site add r2 --key'
+expect_rc 1 "audit verify fails on the archive" U audit verify
+check "  ... naming it and the record" has "^crypto: archive $arc BROKEN at record [0-9]*:"
+check "  ... the live chains are intact" [ "$(grep -c 'audit log intact' "$WORK/out")" = 3 ]
+cp -p "$WORK/archive.orig" "$arc"
+expect_rc 0 "the archive put back verifies again" U audit verify
 stop red
 sqlite3 "$STATE/red/policy.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
 seq=$(jq -r '[.[] | select(.domain == "red" and (.command | startswith("site add zlive2")))][0].seq' "$WORK/auto.json")
@@ -158,7 +166,3 @@ check "  ... crypto and black still intact" [ "$(grep -c 'audit log intact' "$WO
 expect_rc 1 "audit rotate will not archive a broken chain" U audit rotate
 check "  ... red says so and moved nothing" \
 	sh -c "grep -q '^red: the chain is broken (see audit verify): nothing archived' '$WORK/out' && [ \$(find $STATE/red -maxdepth 1 -name 'audit-*.db' | wc -l) = 2 ]"
-arc=$(archives crypto | head -n 1)
-check "changed one byte of crypto's first archive" flip "$arc" 'site add r2 --key'
-expect_rc 1 "audit verify fails on the archive" U audit verify
-check "  ... naming it and the record" has "^crypto: archive $arc BROKEN at record [0-9]*:"
