@@ -378,6 +378,24 @@ audit_append(struct store *st, const struct audit_rec *in, struct audit_rec *out
 	return 0;
 }
 
+/*
+ * Array a (of *cap elements of size bytes) with room for element cnt:
+ * a itself, or a larger copy (*cap doubled); NULL when out of memory, a
+ * left as it was.
+ */
+static void *
+grow(void *a, size_t *cap, size_t cnt, size_t size)
+{
+	size_t n = *cap ? *cap * 2 : 16;
+
+	if (cnt < *cap)
+		return a;
+	if (!(a = reallocarray(a, n, size)))
+		return NULL;
+	*cap = n;
+	return a;
+}
+
 /* Steps s (rows of COLUMNS) into a growing array. */
 static int
 collect(sqlite3 *db, sqlite3_stmt *s, struct audit_rec **out, size_t *n)
@@ -388,14 +406,11 @@ collect(sqlite3 *db, sqlite3_stmt *s, struct audit_rec **out, size_t *n)
 	int rc, err = 0;
 
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if (!(t = reallocarray(a, cap, sizeof(*a)))) {
-				err = -ENOMEM;
-				break;
-			}
-			a = t;
+		if (!(t = grow(a, &cap, cnt, sizeof(*a)))) {
+			err = -ENOMEM;
+			break;
 		}
+		a = t;
 		if ((err = rec_from_row(s, &a[cnt], &what)) < 0)
 			log_warnx("%s: record %" PRId64 ": %s does not parse (corrupt database)",
 				  __func__, (int64_t)sqlite3_column_int64(s, 0), what);
@@ -477,14 +492,11 @@ audit_anchors(struct store *st, struct audit_anchor **out, size_t *n)
 			   &s, __func__)) < 0)
 		return err;
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 8;
-			if (!(t = reallocarray(a, cap, sizeof(*a)))) {
-				err = -ENOMEM;
-				break;
-			}
-			a = t;
+		if (!(t = grow(a, &cap, cnt, sizeof(*a)))) {
+			err = -ENOMEM;
+			break;
 		}
+		a = t;
 		a[cnt].first_seq = sqlite3_column_int64(s, 0);
 		a[cnt].last_seq = sqlite3_column_int64(s, 1);
 		a[cnt].time = sqlite3_column_int64(s, 2);
