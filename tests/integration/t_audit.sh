@@ -17,15 +17,6 @@ STATE=/run/umbral-lab/s1
 
 U() { "$UMBRAL" -N s1 "$@"; }
 as() { local u=$1; shift; runuser -u "$u" -- "$UMBRAL" -N s1 "$@"; }
-newkey() { wg genkey | wg pubkey; }
-expect_rc() {
-	local want=$1 what=$2 rc; shift 2
-	"$@" >"$WORK/out" 2>&1
-	rc=$?
-	if [ "$rc" -eq "$want" ]; then pass "$what (exit $rc)"; else fail "$what: exit $rc, wanted $want"; sed 's/^/    /' "$WORK/out"; fi
-}
-has() { grep -q -- "$1" "$WORK/out"; }
-jqe() { jq -e "$@" >/dev/null; }
 # live DOMAIN: how many records `umbral log` shows for a domain
 live() { U log --json | jq "[.[] | select(.domain == \"$1\")] | length"; }
 archives() { find "$STATE/$1" -maxdepth 1 -name 'audit-*.db' | sort; }
