@@ -54,8 +54,7 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Adds every keyed line of text to l, and every note ("# ...": where older records are) to notes.
- */
+/* Adds every keyed line of text to l, every note ("# ...": where older records are) to notes. */
 static int
 collect(struct lines *l, struct lines *notes, const char *text)
 {
@@ -178,8 +177,7 @@ adm_audit_rotate(struct node_ctx *n, int argc, char **argv)
 		buf_free(&r);
 		if (st != CTL_OK && rc == EXIT_OK)
 			rc = st < 0 ? EXIT_FAIL : node_exit_code(st);
-		/* Refused or bad input is the same answer everywhere: the first domain's is enough.
-		 */
+		/* Refused or bad input: every domain would say the same. */
 		if (st == CTL_DENIED || st == CTL_INVALID)
 			break;
 	}
