@@ -54,23 +54,29 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Adds every keyed line of text to l. */
+/* Adds every keyed line of text to l, every note ("# ...": where older records are) to notes. */
 static int
-collect(struct lines *l, const char *text)
+collect(struct lines *l, struct lines *notes, const char *text)
 {
 	for (const char *s = text, *nl; *s; s = nl + 1) {
 		nl = strchr(s, '\n');
 		if (!nl)
 			break;
-		if ((size_t)(nl - s) > KEY_LEN && lines_add(l, s, (size_t)(nl - s)) < 0)
+		if (strncmp(s, "# ", 2) == 0) {
+			if (lines_add(notes, s + 2, (size_t)(nl - s - 2)) < 0)
+				return -ENOMEM;
+		} else if ((size_t)(nl - s) > KEY_LEN && lines_add(l, s, (size_t)(nl - s)) < 0) {
 			return -ENOMEM;
+		}
 	}
 	return 0;
 }
 
 static void
-print_merged(const struct node_ctx *n, struct lines *l)
+print_merged(const struct node_ctx *n, struct lines *l, const struct lines *notes)
 {
+	for (size_t i = 0; i < notes->n; i++)
+		printf("(%s)\n", notes->v[i]);
 	if (l->n)
 		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
 	if (n->json)
@@ -89,7 +95,7 @@ int
 adm_log(struct node_ctx *n, int argc, char **argv)
 {
 	char since[24] = "0", *req[] = {"audit", "list", "--keyed", "--since", since, "--json"};
-	struct lines l = {0};
+	struct lines l = {0}, notes = {0};
 	int64_t t;
 	int rc = EXIT_OK;
 
@@ -115,13 +121,14 @@ adm_log(struct node_ctx *n, int argc, char **argv)
 				st < 0 ? strerror(-st) : buf_str(&r));
 			fputs(st < 0 ? "\n" : "", stderr);
 			rc = node_exit_code(st < 0 ? CTL_FAILED : st);
-		} else if (collect(&l, buf_str(&r)) < 0) {
+		} else if (collect(&l, &notes, buf_str(&r)) < 0) {
 			rc = EXIT_FAIL;
 		}
 		buf_free(&r);
 	}
-	print_merged(n, &l);
+	print_merged(n, &l, &notes);
 	lines_free(&l);
+	lines_free(&notes);
 	return rc;
 }
 
@@ -145,6 +152,34 @@ adm_audit_verify(struct node_ctx *n, int argc, char **argv)
 		if (st != CTL_OK)
 			rc = st == CTL_DENIED ? EXIT_DENIED : EXIT_FAIL;
 		buf_free(&r);
+	}
+	return rc;
+}
+
+int
+adm_audit_rotate(struct node_ctx *n, int argc, char **argv)
+{
+	static const enum domain order[] = {DOMAIN_CRYPTO, DOMAIN_RED, DOMAIN_BLACK};
+	int rc = EXIT_OK;
+
+	if (argc != 2 && argc != 4)
+		return EXIT_USAGE;
+	for (int i = 0; i < DOMAIN_COUNT; i++) {
+		struct buf r;
+		int st;
+		buf_init(&r);
+		st = node_ask(n, order[i], argc, argv, &r);
+		if (st < 0)
+			fprintf(stderr, "umbral: %s domain of node %s is not answering: %s\n",
+				domain_name(order[i]), n->node, strerror(-st));
+		else
+			fputs(buf_str(&r), st == CTL_OK ? stdout : stderr);
+		buf_free(&r);
+		if (st != CTL_OK && rc == EXIT_OK)
+			rc = st < 0 ? EXIT_FAIL : node_exit_code(st);
+		/* Refused or bad input: every domain would say the same. */
+		if (st == CTL_DENIED || st == CTL_INVALID)
+			break;
 	}
 	return rc;
 }

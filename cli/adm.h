@@ -15,6 +15,12 @@
 int adm_log(struct node_ctx *n, int argc, char **argv);
 /* audit verify: every domain's chain; names the first bad record. */
 int adm_audit_verify(struct node_ctx *n, int argc, char **argv);
+/*
+ * audit rotate [--keep N]: each domain (crypto, red, black) moves its live
+ * log but the newest N records into an archive file; stops at the first
+ * refusal or bad input (nothing moved anywhere).
+ */
+int adm_audit_rotate(struct node_ctx *n, int argc, char **argv);
 /* rollback N: revision N's content as a new revision, in a fail-closed order. */
 int adm_rollback(struct node_ctx *n, int argc, char **argv, const char *comment);
 /*

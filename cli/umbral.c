@@ -296,6 +296,14 @@ run_audit_verify(struct node_ctx *n, const struct command *c, int argc, char **a
 }
 
 static int
+run_audit_rotate(struct node_ctx *n, const struct command *c, int argc, char **argv)
+{
+	(void)c;
+	n->json = false;
+	return adm_audit_rotate(n, argc, argv);
+}
+
+static int
 run_rollback(struct node_ctx *n, const struct command *c, int argc, char **argv)
 {
 	(void)c;
@@ -466,12 +474,28 @@ static const struct command commands[] = {
 	 "Shows the audit log: every change, rollback, confirmation and refused attempt,\n"
 	 "with who (uid, user, role), when, the command, the revision and the outcome.\n"
 	 "Each domain records what it saw; the three logs are merged by time. TIME is\n"
-	 "'2026-11-23 12:00', '@EPOCH', or an age: 90s, 10m, 2h, 1d.\n",
+	 "'2026-11-23 12:00', '@EPOCH', or an age: 90s, 10m, 2h, 1d. Records moved out\n"
+	 "by a rotation are not shown; a line at the top says which and where they are.\n"
+	 "Callers refused at the socket are recorded 10 at once, then one a minute per\n"
+	 "user; a summary record counts the refusals in between.\n",
 	 run_log},
 	{"audit verify", "audit verify",
 	 "Checks each domain's hash-chained audit log: a changed, removed or reordered\n"
-	 "record is found and the first bad one named. Exits 1 if any chain is broken.\n",
+	 "record is found and the first bad one named. Archives from audit rotate that\n"
+	 "are still on the box are checked too, and must link to the live log. Exits 1\n"
+	 "if any chain is broken.\n",
 	 run_audit_verify},
+	{"audit rotate", "audit rotate [--keep N]",
+	 "Moves each domain's audit records, all but the newest N (default 0), out of\n"
+	 "its live log into an archive file in its state directory\n"
+	 "(audit-FIRST-LAST-TIME.db, mode 0600), keeping the hash chain: the live log\n"
+	 "goes on from the archive's last record, and audit verify checks both. Each\n"
+	 "domain records the rotation (kind log-rotation) as it happens and says what\n"
+	 "moved where. A domain also rotates by itself when its live log passes\n"
+	 "$UMBRAL_AUDIT_MAX records (umbrald's environment; default 10000), keeping\n"
+	 "the newest half. Copy the archives off the box to keep them; umbrald never\n"
+	 "deletes one. Admin only.\n",
+	 run_audit_rotate},
 	{"repair", "repair",
 	 "When a change stopped half-way (a daemon killed, a domain unreachable) the\n"
 	 "domains disagree and further changes are refused. repair gives each domain\n"

@@ -72,13 +72,96 @@ admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int argc, c
 	ret = audit_append(d->store, &r, NULL);
 	if (ret < 0)
 		log_warnx("%s: cannot append to the audit log: %s", __func__, strerror(-ret));
+	else
+		admin_rotate_auto(d);
+}
+
+/* A clock that does not go back, for the refusal buckets. */
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* One record for refusals that were only counted. */
+static void
+refusal_summary(struct daemon *d, const struct refusals_summary *s)
+{
+	struct ctl_peer who = {.uid = s->uid, .role = ROLE_NONE};
+	char user[64], from[96] = "other users", text[256], *words[] = {"(rate limit)"};
+
+	if (!s->others) {
+		roles_user_name(s->uid, user, sizeof(user));
+		snprintf(from, sizeof(from), "uid %u (%s)", (unsigned)s->uid, user);
+	}
+	snprintf(text, sizeof(text),
+		 "%" PRIu64 " more refusal%s from %s suppressed over %.0f s "
+		 "(recorded: %u at once, then one per %.0f s)",
+		 s->suppressed, s->suppressed == 1 ? "" : "s", from, s->seconds, d->refusals.burst,
+		 d->refusals.refill_s);
+	log_warnx("ctl: %s", text);
+	admin_audit(d, s->others ? NULL : &who, AUDIT_KIND_REFUSED, 1, words, 0, text,
+		    AUDIT_DENIED);
+}
+
+static void
+refusal_arm(struct daemon *d, double now)
+{
+	double next = refusals_next(&d->refusals, now);
+
+	ev_timer_stop(d->loop, &d->refusal_due);
+	if (next < 0)
+		return;
+	ev_timer_set(&d->refusal_due, next + 0.01, 0.);
+	ev_timer_start(d->loop, &d->refusal_due);
+}
+
+static void
+refusal_due_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	struct refusals_summary s;
+	double now = mono_now();
+
+	(void)loop;
+	(void)revents;
+	while (refusals_due(&d->refusals, now, &s))
+		refusal_summary(d, &s);
+	refusal_arm(d, now);
+}
+
+void
+admin_refused_init(struct daemon *d)
+{
+	const char *env = getenv("UMBRAL_REFUSAL_REFILL");
+	double refill = env ? strtod(env, NULL) : 0;
+
+	refusals_init(&d->refusals, REFUSALS_BURST, refill);
+	ev_timer_init(&d->refusal_due, refusal_due_cb, 1., 0.);
+	d->refusal_due.data = d;
 }
 
 void
 admin_refused(void *ctx, const struct ctl_peer *peer, int argc, char **argv)
 {
-	admin_audit(ctx, peer, AUDIT_KIND_REFUSED, argc, argv, 0, "refused at the socket: no role",
-		    AUDIT_DENIED);
+	struct daemon *d = ctx;
+	struct refusals_summary s;
+	double now = mono_now();
+	char user[64];
+
+	if (refusals_hit(&d->refusals, peer->uid, now, &s)) {
+		if (s.suppressed)
+			refusal_summary(d, &s);
+		roles_user_name(peer->uid, user, sizeof(user));
+		log_warnx("ctl: refused %s (uid %u, pid %d): no role", user, (unsigned)peer->uid,
+			  (int)peer->pid);
+		admin_audit(d, peer, AUDIT_KIND_REFUSED, argc, argv, 0,
+			    "refused at the socket: no role", AUDIT_DENIED);
+	}
+	refusal_arm(d, now);
 }
 
 static void
@@ -131,6 +214,13 @@ admin_audit_list(struct daemon *d, int argc, char **argv, struct buf *out)
 			   strerror(-ret));
 		return CTL_FAILED;
 	}
+	if (!json) {
+		admin_archives_note(d, out);
+		if (n == AUDIT_LIST_MAX)
+			buf_printf(out,
+				   "# %s: only the newest %d records are shown; --since narrows\n",
+				   domain_name(d->domain), AUDIT_LIST_MAX);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (keyed)
 			buf_printf(out, "%020" PRId64 " %d %020" PRId64 " ", recs[i].time,
@@ -149,7 +239,7 @@ int
 admin_audit_verify(struct daemon *d, struct buf *out)
 {
 	char why[256] = "";
-	int64_t bad = 0;
+	int64_t bad = 0, first = 0, last = 0;
 	struct audit_rec *recs = NULL;
 	size_t n = 0;
 	int ret = audit_verify(d->store, &bad, why, sizeof(why));
@@ -165,17 +255,19 @@ admin_audit_verify(struct daemon *d, struct buf *out)
 			   strerror(-ret));
 		return CTL_FAILED;
 	}
-	if (audit_list(d->store, 0, SIZE_MAX, &recs, &n) < 0)
+	/* The span and the newest record: no need to hold the whole log in memory. */
+	if (audit_span(d->store, &first, &last) < 0 || audit_list(d->store, 0, 1, &recs, &n) < 0)
 		n = 0;
-	buf_printf(out, "%s: audit log intact, %zu records", domain_name(d->domain), n);
+	buf_printf(out, "%s: audit log intact, %" PRId64 " records", domain_name(d->domain),
+		   n ? last - first + 1 : 0);
 	if (n) {
-		buf_puts(out, ", newest hash ");
+		buf_printf(out, " (%" PRId64 "-%" PRId64 "), newest hash ", first, last);
 		for (int i = 0; i < AUDIT_HASH_LEN; i++)
-			buf_printf(out, "%02x", recs[n - 1].hash[i]);
+			buf_printf(out, "%02x", recs[0].hash[i]);
 	}
 	buf_puts(out, "\n");
 	free(recs);
-	return CTL_OK;
+	return admin_archives_verify(d, out) ? CTL_OK : CTL_FAILED;
 }
 
 int

@@ -466,6 +466,8 @@ daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, str
 		return admin_audit_list(d, argc, argv, out);
 	if (is_word(argc, argv, "audit", "verify"))
 		return admin_audit_verify(d, out);
+	if (is_word(argc, argv, "audit", "rotate"))
+		return admin_rotate(d, peer, argc, argv, out);
 	if (is_word(argc, argv, "show", "revisions"))
 		return admin_show_revisions(d, argc, argv, out);
 	if (is_word(argc, argv, "diff", NULL))

@@ -102,10 +102,12 @@ refuse(struct ctl_client *c, int argc, char **argv, struct buf *text)
 		   "permission denied: %s (uid %u) is neither root nor in group %s or %s; "
 		   "connection closed\n",
 		   user, (unsigned)c->peer.uid, ROLES_ADMIN_GROUP, ROLES_OPERATOR_GROUP);
-	log_warnx("ctl: refused %s (uid %u, pid %d): no role", user, (unsigned)c->peer.uid,
-		  (int)c->peer.pid);
+	/* The callback records it, and logs it as often as it records it. */
 	if (c->srv->refused)
 		c->srv->refused(c->srv->ctx, &c->peer, argc, argv);
+	else
+		log_warnx("ctl: refused %s (uid %u, pid %d): no role", user, (unsigned)c->peer.uid,
+			  (int)c->peer.pid);
 	return CTL_DENIED;
 }
 

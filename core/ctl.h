@@ -40,7 +40,9 @@ int ctl_listen(struct ev_loop *loop, const char *path, ctl_handler h, void *ctx,
 /*
  * A caller with no role (neither root nor in umbral-admin/umbral-operator)
  * gets a refusal and the connection closes; the handler never sees the
- * request. cb (may be NULL) is told with the server's ctx.
+ * request. cb (may be NULL) is told with the server's ctx, and logs the
+ * refusal as it sees fit (anyone can cause one: it may rate-limit); without
+ * a cb the server logs each one.
  */
 void ctl_set_refused(struct ctl_server *s, ctl_refused cb);
 /* Stops serving, closes clients, unlinks the socket. NULL is fine. */

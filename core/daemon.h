@@ -18,6 +18,7 @@
 #include "core/ctl.h"
 #include "core/guardwatch.h"
 #include "core/peerstats.h"
+#include "core/refusals.h"
 #include "policy/policy.h"
 
 struct store;
@@ -56,6 +57,21 @@ struct daemon {
 	 */
 	ev_timer confirm;
 	int64_t confirm_base, confirm_rev, confirm_at;
+	/*
+	 * Callers refused at the socket cost a bounded number of audit records
+	 * (core/refusals.h); refusal_due writes the summaries of those only
+	 * counted once their bucket allows.
+	 */
+	struct refusals refusals;
+	ev_timer refusal_due;
+	/*
+	 * The audit log rotates by itself past audit_max live records
+	 * (core/rotate.c); rotating guards against rotating from inside a
+	 * rotation's own record; after a failure, not before rotate_retry.
+	 */
+	int64_t audit_max;
+	bool rotating;
+	time_t rotate_retry;
 	/* red only: the DHCP server (NULL when not serving) and why not */
 	struct dhcpd *dhcpd;
 	struct dhcpd_conf *dhcp_conf; /* what it serves now */
@@ -95,9 +111,25 @@ void admin_init(struct daemon *d);
 /* Records one event in this domain's audit log; peer NULL: the daemon itself. */
 void admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int argc, char **argv,
 		 int64_t revision, const char *summary, int outcome);
-/* ctl_refused callback: audits a caller refused at the socket. */
+/*
+ * Rate limit of refusals: a burst of REFUSALS_BURST records per uid, then one
+ * per $UMBRAL_REFUSAL_REFILL seconds (default 60; tests shorten it).
+ */
+void admin_refused_init(struct daemon *d);
+/* ctl_refused callback: audits (and logs) a caller refused at the socket, rate-limited. */
 void admin_refused(void *ctx, const struct ctl_peer *peer, int argc, char **argv);
 int admin_audit_list(struct daemon *d, int argc, char **argv, struct buf *out);
+/* audit rotation (core/rotate.c); the limit is $UMBRAL_AUDIT_MAX live records (default 10000) */
+void admin_rotate_init(struct daemon *d);
+/* audit rotate [--keep N]: archives all live records but the newest N. Returns a ctl status. */
+int admin_rotate(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
+		 struct buf *out);
+/* After an append: past the limit, archives all but the newest half, and audits that. */
+void admin_rotate_auto(struct daemon *d);
+/* A "# " line naming where the archived records are (nothing if none). */
+void admin_archives_note(struct daemon *d, struct buf *out);
+/* Verifies each archive still on the box; false (said why in out) if one is broken. */
+bool admin_archives_verify(struct daemon *d, struct buf *out);
 int admin_audit_verify(struct daemon *d, struct buf *out);
 int admin_show_revisions(struct daemon *d, int argc, char **argv, struct buf *out);
 int admin_diff(struct daemon *d, int argc, char **argv, struct buf *out);

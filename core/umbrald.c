@@ -46,7 +46,15 @@ usage(FILE *f)
 		"  --syslog     log to syslog too\n"
 		"\n"
 		"Signals: SIGTERM/SIGINT exit, leaving the kernel's state in place;\n"
-		"SIGHUP re-reads the stored policy and re-applies it.\n");
+		"SIGHUP re-reads the stored policy and re-applies it.\n"
+		"\n"
+		"Environment:\n"
+		"  UMBRAL_AUDIT_MAX       live audit records before the log rotates by\n"
+		"                         itself into an archive in --state (default 10000)\n"
+		"  UMBRAL_REFUSAL_REFILL  seconds per audit record for a user refused at the\n"
+		"                         socket, after a burst of 10 (default 60)\n"
+		"  UMBRAL_STALE_AFTER     crypto: seconds without a handshake that make a\n"
+		"                         site stale (default 180)\n");
 }
 
 static int
@@ -230,6 +238,8 @@ start_serving(struct daemon *d)
 		fatalx("link events: %s", strerror(-ret));
 	snprintf(sock, sizeof(sock), "%s/%s.sock", d->run_dir, domain_name(d->domain));
 	admin_init(d);
+	admin_refused_init(d);
+	admin_rotate_init(d);
 	if ((ret = ctl_listen(d->loop, sock, daemon_handle, d, &d->ctl)) < 0)
 		fatalx("control socket %s: %s", sock, strerror(-ret));
 	ctl_set_refused(d->ctl, admin_refused);

@@ -378,6 +378,24 @@ audit_append(struct store *st, const struct audit_rec *in, struct audit_rec *out
 	return 0;
 }
 
+/*
+ * Array a (of *cap elements of size bytes) with room for element cnt:
+ * a itself, or a larger copy (*cap doubled); NULL when out of memory, a
+ * left as it was.
+ */
+static void *
+grow(void *a, size_t *cap, size_t cnt, size_t size)
+{
+	size_t n = *cap ? *cap * 2 : 16;
+
+	if (cnt < *cap)
+		return a;
+	if (!(a = reallocarray(a, n, size)))
+		return NULL;
+	*cap = n;
+	return a;
+}
+
 /* Steps s (rows of COLUMNS) into a growing array. */
 static int
 collect(sqlite3 *db, sqlite3_stmt *s, struct audit_rec **out, size_t *n)
@@ -388,14 +406,11 @@ collect(sqlite3 *db, sqlite3_stmt *s, struct audit_rec **out, size_t *n)
 	int rc, err = 0;
 
 	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (cnt == cap) {
-			cap = cap ? cap * 2 : 16;
-			if (!(t = reallocarray(a, cap, sizeof(*a)))) {
-				err = -ENOMEM;
-				break;
-			}
-			a = t;
+		if (!(t = grow(a, &cap, cnt, sizeof(*a)))) {
+			err = -ENOMEM;
+			break;
 		}
+		a = t;
 		if ((err = rec_from_row(s, &a[cnt], &what)) < 0)
 			log_warnx("%s: record %" PRId64 ": %s does not parse (corrupt database)",
 				  __func__, (int64_t)sqlite3_column_int64(s, 0), what);
@@ -421,9 +436,10 @@ audit_list(struct store *st, int64_t since_time, size_t max, struct audit_rec **
 
 	if (!db || !out || !n)
 		return -EINVAL;
-	if ((err =
-		 prepare(db, "SELECT " COLUMNS " FROM audit WHERE time >= ?1 ORDER BY seq LIMIT ?2",
-			 &s, __func__)) < 0)
+	if ((err = prepare(db,
+			   "SELECT * FROM (SELECT " COLUMNS " FROM audit WHERE time >= ?1 "
+			   "ORDER BY seq DESC LIMIT ?2) ORDER BY seq",
+			   &s, __func__)) < 0)
 		return err;
 	if ((rc = sqlite3_bind_int64(s, 1, since_time)) != SQLITE_OK ||
 	    (rc = sqlite3_bind_int64(s, 2, max > INT64_MAX ? INT64_MAX : (int64_t)max)) !=
@@ -433,6 +449,74 @@ audit_list(struct store *st, int64_t since_time, size_t max, struct audit_rec **
 		err = collect(db, s, out, n);
 	sqlite3_finalize(s);
 	return err;
+}
+
+int
+audit_span(struct store *st, int64_t *first, int64_t *last)
+{
+	sqlite3 *db = store_db(st);
+	uint8_t hash[AUDIT_HASH_LEN];
+	int64_t f, l;
+	int err;
+
+	if (!db || !first || !last)
+		return -EINVAL;
+	/* One read transaction: the anchor and the newest record agree. */
+	if ((err = exec(db, "BEGIN", __func__, "begin")) < 0)
+		return err;
+	err = chain_start(db, &f, hash);
+	if (err == 0)
+		err = chain_tail(db, &l, hash);
+	(void)tx_end(db, -1, __func__);
+	if (err < 0)
+		return err;
+	*first = f;
+	*last = l;
+	return 0;
+}
+
+int
+audit_anchors(struct store *st, struct audit_anchor **out, size_t *n)
+{
+	sqlite3 *db = store_db(st);
+	struct audit_anchor *a = NULL, *t;
+	size_t cnt = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc, err;
+
+	if (!db || !out || !n)
+		return -EINVAL;
+	if ((err = prepare(db,
+			   "SELECT first_seq, last_seq, time, archive FROM audit_anchor "
+			   "ORDER BY last_seq",
+			   &s, __func__)) < 0)
+		return err;
+	while (err == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (!(t = grow(a, &cap, cnt, sizeof(*a)))) {
+			err = -ENOMEM;
+			break;
+		}
+		a = t;
+		a[cnt].first_seq = sqlite3_column_int64(s, 0);
+		a[cnt].last_seq = sqlite3_column_int64(s, 1);
+		a[cnt].time = sqlite3_column_int64(s, 2);
+		if (col_text(s, 3, a[cnt].archive, sizeof(a[cnt].archive)) < 0) {
+			log_warnx("%s: anchor of record %" PRId64 ": archive path does not parse",
+				  __func__, a[cnt].last_seq);
+			err = -EIO;
+		}
+		cnt++;
+	}
+	if (err == 0 && rc != SQLITE_DONE)
+		err = db_fail(db, rc, __func__, "select anchors");
+	sqlite3_finalize(s);
+	if (err < 0) {
+		free(a);
+		return err;
+	}
+	*out = a;
+	*n = cnt;
+	return 0;
 }
 
 /* ---- Verifying ---- */

@@ -18,6 +18,7 @@
 #ifndef UMBRAL_AUDIT_H
 #define UMBRAL_AUDIT_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -85,11 +86,29 @@ const char *audit_outcome_name(enum audit_outcome o);
 int audit_append(struct store *st, const struct audit_rec *in, struct audit_rec *out);
 
 /*
- * Up to max records with time >= since_time, oldest first, into *out
+ * The newest max records with time >= since_time, oldest first, into *out
  * (allocated; caller free()s) and their count into *n; *out is NULL when
  * there are none. -EIO for a row that does not parse.
  */
 int audit_list(struct store *st, int64_t since_time, size_t max, struct audit_rec **out, size_t *n);
+
+/*
+ * The seqs the live log (this database, not its archives) holds: *first
+ * (where the chain starts: 1, or one past the newest anchor) to *last (the
+ * newest record; *first - 1 when the live log is empty). Two indexed
+ * lookups, no walk.
+ */
+int audit_span(struct store *st, int64_t *first, int64_t *last);
+
+/* One rotation: the records it archived, where to, and when. */
+struct audit_anchor {
+	int64_t first_seq, last_seq;
+	int64_t time;
+	char archive[PATH_MAX];
+};
+
+/* Every anchor, oldest first, into *out (allocated; caller free()s; NULL when none) and *n. */
+int audit_anchors(struct store *st, struct audit_anchor **out, size_t *n);
 
 /*
  * Checks every record in the store: consecutive seqs from the rotation

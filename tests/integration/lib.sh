@@ -74,6 +74,20 @@ count_packets() { tcpdump -nn -r "$1" "$2" 2>/dev/null | wc -l; }
 # Whether FILE's raw bytes contain PATTERN.
 has_bytes() { grep -aqF "$2" "$1"; }
 
+# expect_rc CODE WHAT command...: the command exits CODE (stdout/stderr in $WORK/out)
+expect_rc() {
+	local want=$1 what=$2 rc; shift 2
+	"$@" >"$WORK/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq "$want" ]; then pass "$what (exit $rc)"; else fail "$what: exit $rc, wanted $want"; sed 's/^/    /' "$WORK/out"; fi
+}
+# has PATTERN: the output of the last expect_rc matches
+has() { grep -q -- "$1" "$WORK/out"; }
+# jqe FILTER [FILE]: jq -e, quietly
+jqe() { jq -e "$@" >/dev/null; }
+# A fresh WireGuard public key.
+newkey() { wg genkey | wg pubkey; }
+
 # The nftables ruleset of a namespace with counter values zeroed.
 ruleset() {
 	nsx "$1" nft -j list ruleset | sed -E 's/"packets": ?[0-9]+/"packets":0/g; s/"bytes": ?[0-9]+/"bytes":0/g'

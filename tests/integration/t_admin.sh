@@ -16,16 +16,6 @@ as() { local u=$1; shift; runuser -u "$u" -- "$UMBRAL" -N s1 "$@"; }
 rev() { U status --json | jq -r .revision; }
 # revs: "red crypto black" revisions
 revs() { U status --json | jq -r '[.domains.red.revision, .domains.crypto.revision, .domains.black.revision] | map(tostring) | join(" ")'; }
-newkey() { wg genkey | wg pubkey; }
-# expect_rc CODE WHAT command...: the command exits CODE (stdout/stderr in $WORK/out)
-expect_rc() {
-	local want=$1 what=$2 rc; shift 2
-	"$@" >"$WORK/out" 2>&1
-	rc=$?
-	if [ "$rc" -eq "$want" ]; then pass "$what (exit $rc)"; else fail "$what: exit $rc, wanted $want"; sed 's/^/    /' "$WORK/out"; fi
-}
-has() { grep -q -- "$1" "$WORK/out"; }
-jqe() { jq -e "$@" >/dev/null; }
 
 "$LAB" up --sites 2 || exit 1
 pass "lab up: 2 sites"

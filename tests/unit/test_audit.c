@@ -96,10 +96,11 @@ tamper(const char *path, const char *sql)
 	int rc;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	rc = sqlite3_exec(db,
-			  "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;"
-			  "DROP TRIGGER IF EXISTS audit_append_only;",
-			  NULL, NULL, &msg);
+	rc = sqlite3_exec(
+	    db,
+	    "DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;"
+	    "DROP TRIGGER IF EXISTS audit_append_only;",
+	    NULL, NULL, &msg);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK)
@@ -139,8 +140,11 @@ test_append_verify(void **state)
 	assert_string_equal(list[0].summary, "+site s5");
 	assert_memory_equal(list[1].prev_hash, list[0].hash, AUDIT_HASH_LEN);
 	free(list);
+	/* Cut to max, the newest stay (oldest first). */
 	assert_int_equal(audit_list(f->st, 0, 3, &list, &n), 0);
 	assert_int_equal(n, 3);
+	assert_int_equal(list[0].seq, 8);
+	assert_int_equal(list[2].seq, 10);
 	free(list);
 
 	/* Out of range or unterminated input is refused, and nothing is written. */
@@ -166,9 +170,9 @@ test_triggers_refuse(void **state)
 
 	append_n(f->st, 3);
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(db, "UPDATE audit SET summary = 'x' WHERE seq = 2",
-					  NULL, NULL, NULL),
-			     SQLITE_OK);
+	assert_int_not_equal(
+	    sqlite3_exec(db, "UPDATE audit SET summary = 'x' WHERE seq = 2", NULL, NULL, NULL),
+	    SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit WHERE seq = 1", NULL, NULL, NULL),
 			     SQLITE_OK);
 	assert_int_not_equal(sqlite3_exec(db,
@@ -269,7 +273,7 @@ test_rotation(void **state)
 	snprintf(arc1, sizeof(arc1), "%s/audit-1.db", f->dir);
 	snprintf(arc2, sizeof(arc2), "%s/audit-2.db", f->dir);
 	append_n(f->st, 10);
-	assert_int_equal(audit_rotate(f->st, arc1, 0), -EINVAL); /* nothing to archive */
+	assert_int_equal(audit_rotate(f->st, arc1, 0), -EINVAL);  /* nothing to archive */
 	assert_int_equal(audit_rotate(f->st, arc1, 11), -EINVAL); /* beyond the newest */
 	assert_int_equal(audit_rotate(f->st, arc1, 6), 0);
 	assert_int_equal(audit_rotate(f->st, arc1, 8), -EEXIST);
@@ -297,6 +301,48 @@ test_rotation(void **state)
 	tamper(arc1, "UPDATE audit SET command = 'site del s2' WHERE seq = 2");
 	assert_int_equal(audit_verify_archive(f->st, arc1, &bad, why, sizeof(why)), -EBADMSG);
 	assert_int_equal(bad, 2);
+}
+
+static void
+test_span_anchors(void **state)
+{
+	struct fx *f = *state;
+	char arc1[PATH_MAX], arc2[PATH_MAX];
+	struct audit_anchor *a;
+	int64_t first, last;
+	size_t n;
+
+	snprintf(arc1, sizeof(arc1), "%s/audit-1.db", f->dir);
+	snprintf(arc2, sizeof(arc2), "%s/audit-2.db", f->dir);
+	assert_int_equal(audit_span(f->st, &first, &last), 0);
+	assert_int_equal(first, 1);
+	assert_int_equal(last, 0); /* empty */
+	assert_int_equal(audit_anchors(f->st, &a, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(a);
+	append_n(f->st, 10);
+	assert_int_equal(audit_span(f->st, &first, &last), 0);
+	assert_int_equal(first, 1);
+	assert_int_equal(last, 10);
+	assert_int_equal(audit_rotate(f->st, arc1, 6), 0);
+	assert_int_equal(audit_span(f->st, &first, &last), 0);
+	assert_int_equal(first, 7);
+	assert_int_equal(last, 10);
+	/* Everything archived: the live log is empty and starts after the anchor. */
+	assert_int_equal(audit_rotate(f->st, arc2, 10), 0);
+	assert_int_equal(audit_span(f->st, &first, &last), 0);
+	assert_int_equal(first, 11);
+	assert_int_equal(last, 10);
+	assert_int_equal(audit_anchors(f->st, &a, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(a[0].first_seq, 1);
+	assert_int_equal(a[0].last_seq, 6);
+	assert_string_equal(a[0].archive, arc1);
+	assert_true(a[0].time > 1700000000);
+	assert_int_equal(a[1].first_seq, 7);
+	assert_int_equal(a[1].last_seq, 10);
+	assert_string_equal(a[1].archive, arc2);
+	free(a);
 }
 
 static void
@@ -384,6 +430,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_removed_and_renumbered, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_swapped_records, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_span_anchors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_archive_truncated, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rotation_refuses_broken_chain, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_json, setup, teardown),
