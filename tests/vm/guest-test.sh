@@ -46,6 +46,13 @@ if [ "$(cat /run/umbral-boot.status 2>/dev/null)" != ok ]; then
 	finish
 fi
 pass "boot built the domains, the daemons applied, ports up"
+# Least privilege (issue 7): started as root by rcS, each daemon runs as umbral (902).
+for d in red crypto black; do
+	st=/proc/$(cat "/run/umbrald-$d.pid")/status
+	check "umbrald $d runs as umbral with no_new_privs and a seccomp filter" \
+		sh -c "grep -q '^Uid:[[:space:]]*902[[:space:]]' $st && grep -q '^NoNewPrivs:[[:space:]]*1' $st &&
+			grep -q '^Seccomp:[[:space:]]*2' $st"
+done
 f=$(cat /run/umbral-boot-hook.fails 2>/dev/null)
 check "boot-time fail-closed check ran before the daemons, no failure (lines 'boot:' above)" [ "$f" = 0 ]
 t=$(now)
