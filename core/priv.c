@@ -128,8 +128,8 @@ caps_set(uint64_t eff, uint64_t perm, uint64_t inh)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2] = {
-		{(uint32_t)eff, (uint32_t)perm, (uint32_t)inh},
-		{(uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32)},
+	    {(uint32_t)eff, (uint32_t)perm, (uint32_t)inh},
+	    {(uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32)},
 	};
 
 	return syscall(SYS_capset, &hdr, data) < 0 ? -errno : 0;
@@ -193,7 +193,8 @@ priv_drop(const struct priv_user *u, uint64_t caps, uint64_t inherit)
 
 	if (geteuid() != 0 || (inherit & ~caps))
 		return -EINVAL;
-	/* Keep the permitted set across setresuid; the effective one is cleared and set again below. */
+	/* Keep the permitted set across setresuid; the effective one is cleared and set again
+	 * below. */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return -errno;
@@ -204,7 +205,8 @@ priv_drop(const struct priv_user *u, uint64_t caps, uint64_t inherit)
 		return -errno;
 	if ((ret = caps_set(caps, caps, inherit)) < 0)
 		return ret;
-	/* Not dumpable: another process of the same uid may not ptrace it nor read its /proc files. */
+	/* Not dumpable: another process of the same uid may not ptrace it nor read its /proc files.
+	 */
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
@@ -215,7 +217,8 @@ int
 priv_ambient(uint64_t caps)
 {
 	for (int c = 0; c < 64; c++)
-		if ((caps & PRIV_CAP(c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+		if ((caps & PRIV_CAP(c)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
 			return -errno;
 	return 0;
 }
@@ -227,9 +230,9 @@ priv_caps_format(uint64_t caps, char *buf, size_t len)
 		int cap;
 		const char *name;
 	} names[] = {
-		{CAP_NET_ADMIN, "cap_net_admin"},
-		{CAP_NET_RAW, "cap_net_raw"},
-		{CAP_NET_BIND_SERVICE, "cap_net_bind_service"},
+	    {CAP_NET_ADMIN, "cap_net_admin"},
+	    {CAP_NET_RAW, "cap_net_raw"},
+	    {CAP_NET_BIND_SERVICE, "cap_net_bind_service"},
 	};
 	size_t used = 0;
 

@@ -24,13 +24,16 @@
 #define NAME_NR_MAX 512 /* x86_64 numbers its calls below 500 */
 #define NAME_LEN 24
 
+/* The tables are grouped by job, several names a line. */
+/* clang-format off */
 /* Calls every domain makes, with any arguments. */
 static const char *const sys_common[] = {
 	/* files: the policy database (SQLite, WAL), the audit log, the log */
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "lseek", "close", "openat",
-	"fstat", "newfstatat", "statx", "fchmod", "fcntl", "flock", "fsync", "fdatasync", "ftruncate",
-	"fallocate", "getdents64", "unlink", "unlinkat", "rename", "renameat", "renameat2",
-	"link", "linkat", "access", "faccessat", "faccessat2", "readlink", "readlinkat", "getcwd",
+	"fstat", "newfstatat", "statx", "fchmod", "fcntl", "flock", "fsync", "fdatasync",
+	"ftruncate", "fallocate", "getdents64", "unlink", "unlinkat", "rename", "renameat",
+	"renameat2", "link", "linkat", "access", "faccessat", "faccessat2", "readlink",
+	"readlinkat", "getcwd",
 	/* memory: malloc, SQLite's shared-memory index, libsodium's guarded pages */
 	"munmap", "mremap", "brk", "madvise", "mlock", "munlock", "getrandom", "futex",
 	/* sockets (families below): netlink, the control socket, syslog, DHCP */
@@ -53,12 +56,13 @@ static const char *const sys_crypto[] = {
 
 #if defined(__SANITIZE_ADDRESS__)
 /*
- * SAN=1 only: what the ASan/UBSan/LSan runtimes do on their own — LSan stops
- * the world at exit with a ptrace'ing clone of the process.
+ * SAN=1 only: what the ASan/UBSan/LSan runtimes do on their own. At exit
+ * LSan stops the world: a clone of the process (prctl, getppid) ptraces its
+ * threads, found by getdents on /proc/self/task, and is waited for.
  */
 static const char *const sys_san[] = {
-	"clone", "ptrace", "prctl", "wait4", "sched_yield", "prlimit64", "getrlimit",
-	"sched_getaffinity", "process_vm_readv", "open", "stat", "lstat", "mkdir", "kill",
+	"clone", "ptrace", "prctl", "wait4", "getppid", "getdents", "sched_yield", "open",
+	"prlimit64", "getrlimit", "sched_getaffinity", "process_vm_readv", "stat", "lstat",
 };
 #endif
 
@@ -117,6 +121,8 @@ static const char *const sys_launcher_deny[] = {
 	"settimeofday", "clock_settime", "adjtimex", "clock_adjtime", "sethostname",
 	"setdomainname", "fsopen", "fsmount", "move_mount", "open_tree", "personality",
 };
+
+/* clang-format on */
 
 /* Names by number, filled before the filter goes in: the SIGSYS handler may not allocate. */
 static char sys_names[NAME_NR_MAX][NAME_LEN];
@@ -180,8 +186,13 @@ put_time(char *line, size_t *n, size_t cap)
 	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
 	mp = (5 * doy + 2) / 153;
 	m = mp < 10 ? mp + 3 : mp - 9;
-	const long field[] = {yoe + era * 400 + (m <= 2), m, doy - (153 * mp + 2) / 5 + 1,
-			      sec / 3600, sec / 60 % 60, sec % 60, ts.tv_nsec / 1000000};
+	const long field[] = {yoe + era * 400 + (m <= 2),
+			      m,
+			      doy - (153 * mp + 2) / 5 + 1,
+			      sec / 3600,
+			      sec / 60 % 60,
+			      sec % 60,
+			      ts.tv_nsec / 1000000};
 	for (int i = 0; i < 7; i++) {
 		char s[2] = {sep[i], '\0'};
 		put_num(line, n, cap, field[i], width[i]);
@@ -206,7 +217,8 @@ sigsys_handler(int sig, siginfo_t *si, void *uc)
 	put_str(line, &n, cap, " umbrald fatal: seccomp: forbidden system call ");
 	put_num(line, &n, cap, nr, 1);
 	put_str(line, &n, cap, " (");
-	put_str(line, &n, cap, nr >= 0 && nr < NAME_NR_MAX && sys_names[nr][0] ? sys_names[nr] : "?");
+	put_str(line, &n, cap,
+		nr >= 0 && nr < NAME_NR_MAX && sys_names[nr][0] ? sys_names[nr] : "?");
 	put_str(line, &n, cap, ") in the ");
 	put_str(line, &n, cap, sandbox_domain);
 	put_str(line, &n, cap, " domain; killed by SIGSYS\n");
@@ -287,7 +299,8 @@ load(scmp_filter_ctx ctx)
 int
 sandbox_install(enum domain d)
 {
-	struct sigaction sa = {.sa_sigaction = sigsys_handler, .sa_flags = SA_SIGINFO | SA_RESETHAND};
+	struct sigaction sa = {.sa_sigaction = sigsys_handler,
+			       .sa_flags = SA_SIGINFO | SA_RESETHAND};
 	scmp_filter_ctx ctx;
 	int ret;
 

@@ -245,9 +245,9 @@ open_store(struct daemon *d)
 static void
 make_run_dir(struct daemon *d, const struct priv_user *u)
 {
-	int ret = mkdir_p(d->run_dir, 0755);
+	int ret = mkdir_p(d->run_dir, u ? 01775 : 0755);
 
-	if (ret == 0 && u && (chown(d->run_dir, 0, u->gid) < 0 || chmod(d->run_dir, 01775) < 0))
+	if (ret == 0 && u && chown(d->run_dir, 0, u->gid) < 0)
 		ret = -errno;
 	/* wireguard-go's files from a crypto that ran as root are crypto's again. */
 	if (ret == 0 && u && d->domain == DOMAIN_CRYPTO)

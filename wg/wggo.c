@@ -101,7 +101,7 @@ wg_go_placeholder(const char *ifname)
 	return 0;
 }
 
-/* In a child of a root umbrald: a private /run/wireguard with the placeholder wireguard-go watches. */
+/* In our own child: a private /run/wireguard with the placeholder wireguard-go watches. */
 static int
 child_mounts(const char *ifname)
 {

@@ -82,8 +82,8 @@ recv_req(int sock, struct launch_req *req, int fds[LAUNCH_FDS])
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * LAUNCH_FDS)];
 	struct iovec iov = {.iov_base = req, .iov_len = sizeof(*req)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm;
 	size_t nfds = 0;
 	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
@@ -142,9 +142,10 @@ reap(int sfd)
 		log_warnx("wg-launcher: signalfd: %s", strerror(errno));
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (WIFSIGNALED(status))
-			log_warnx("wg-launcher: wireguard-go %d killed by signal %d (%s)%s", (int)pid,
-				  WTERMSIG(status), strsignal(WTERMSIG(status)),
-				  WTERMSIG(status) == SIGSYS ? ": a system call its filter forbids" : "");
+			log_warnx("wg-launcher: wireguard-go %d killed by signal %d (%s)%s",
+				  (int)pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
+				  WTERMSIG(status) == SIGSYS ? ": a system call its filter forbids"
+							     : "");
 		else
 			log_info("wg-launcher: wireguard-go %d exited with status %d", (int)pid,
 				 WEXITSTATUS(status));
@@ -186,8 +187,7 @@ launcher_setup(const struct priv_user *u, int *sfd)
 	return 0;
 }
 
-static void __attribute__((noreturn))
-launcher_main(int sock, const struct priv_user *u)
+static void __attribute__((noreturn)) launcher_main(int sock, const struct priv_user *u)
 {
 	struct pollfd pfd[2];
 	int sfd = -1, ret;
@@ -261,8 +261,8 @@ wg_go_launcher_spawn(const char *ifname, int tun, int uapi, int logfd, pid_t *pi
 	char cbuf[CMSG_SPACE(sizeof(int) * LAUNCH_FDS)] = {0};
 	struct launch_req req = {{0}};
 	struct iovec iov = {.iov_base = &req, .iov_len = sizeof(req)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	int fds[LAUNCH_FDS] = {tun, uapi, logfd}, ret;
 	int32_t result = 0;

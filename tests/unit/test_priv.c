@@ -64,7 +64,8 @@ test_user_lookup(void **state)
 static void
 test_give_tree(void **state)
 {
-	char dir[] = "/tmp/umbral-priv.XXXXXX", path[128], outside[] = "/tmp/umbral-priv-out.XXXXXX";
+	char dir[] = "/tmp/umbral-priv.XXXXXX", path[128],
+	     outside[] = "/tmp/umbral-priv-out.XXXXXX";
 	struct priv_user u = {.uid = 65534, .gid = 65534};
 	struct stat st;
 	int fd;
@@ -200,10 +201,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_domain_caps),
-	    cmocka_unit_test(test_user_lookup),
-	    cmocka_unit_test(test_give_tree),
-	    cmocka_unit_test(test_filters),
+	    cmocka_unit_test(test_domain_caps),		cmocka_unit_test(test_user_lookup),
+	    cmocka_unit_test(test_give_tree),		cmocka_unit_test(test_filters),
 	    cmocka_unit_test(test_violation_is_logged),
 	};
 
