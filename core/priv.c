@@ -12,6 +12,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -50,7 +51,7 @@ priv_user_lookup(const char *name, struct priv_user *out)
 	return 0;
 }
 
-static int give_dir(int dfd, const char *prefix, const struct priv_user *u, int depth);
+static int give_dir(int dfd, bool self, const char *prefix, const struct priv_user *u, int depth);
 
 /* Gives the entry name of dfd, and what is below it when it is a directory. */
 static int
@@ -67,25 +68,21 @@ give_entry(int dfd, const char *name, const struct priv_user *u, int depth)
 		return -ELOOP;
 	/* Opened, not followed: a directory swapped for a link fails here. */
 	sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sub < 0)
-		return -errno;
-	if (fchown(sub, u->uid, u->gid) < 0) {
-		int ret = -errno;
-		close(sub);
-		return ret;
-	}
-	return give_dir(sub, "", u, depth + 1);
+	return sub < 0 ? -errno : give_dir(sub, true, "", u, depth + 1);
 }
 
-/* Gives the entries of the directory dfd (which it closes) whose names begin with prefix. */
+/*
+ * Gives the entries of the directory dfd (which it closes) whose names begin
+ * with prefix, and with self the directory too.
+ */
 static int
-give_dir(int dfd, const char *prefix, const struct priv_user *u, int depth)
+give_dir(int dfd, bool self, const char *prefix, const struct priv_user *u, int depth)
 {
 	struct dirent *e;
 	int ret = 0;
-	DIR *dp = fdopendir(dfd);
+	DIR *dp = NULL;
 
-	if (!dp) {
+	if ((self && fchown(dfd, u->uid, u->gid) < 0) || !(dp = fdopendir(dfd))) {
 		ret = -errno;
 		close(dfd);
 		return ret;
@@ -105,14 +102,7 @@ priv_give_tree(const char *dir, const struct priv_user *u)
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (dfd < 0)
-		return -errno;
-	if (fchown(dfd, u->uid, u->gid) < 0) {
-		int ret = -errno;
-		close(dfd);
-		return ret;
-	}
-	return give_dir(dfd, "", u, 0);
+	return dfd < 0 ? -errno : give_dir(dfd, true, "", u, 0);
 }
 
 int
@@ -120,7 +110,7 @@ priv_give_entries(const char *dir, const char *prefix, const struct priv_user *u
 {
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-	return dfd < 0 ? -errno : give_dir(dfd, prefix, u, 0);
+	return dfd < 0 ? -errno : give_dir(dfd, false, prefix, u, 0);
 }
 
 static int
