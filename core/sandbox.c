@@ -46,7 +46,8 @@ static const char *const sys_common[] = {
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "restart_syscall",
 	"getpid", "gettid", "getuid", "geteuid", "getgid", "getegid", "getresuid", "getresgid",
 	"clock_gettime", "clock_getres", "gettimeofday", "time", "nanosleep", "clock_nanosleep",
-	"uname", "exit", "exit_group",
+	/* sysinfo: glibc's qsort of a large array; prlimit64: sysconf(_SC_OPEN_MAX) */
+	"uname", "sysinfo", "prlimit64", "exit", "exit_group",
 };
 
 /* crypto: wireguard-go's UAPI socket, its liveness and its sockets' buffers (wg/wggo*.c). */
