@@ -20,6 +20,7 @@
 #include "wg/internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <net/if.h>
 #include <poll.h>
@@ -192,7 +193,9 @@ static void __attribute__((noreturn)) launcher_main(int sock, const struct priv_
 	struct pollfd pfd[2];
 	int sfd = -1, ret;
 
-	/* Nothing of crypto's but the log (stderr) and this socket. */
+	/* Nothing of crypto's but the log (stderr) and this socket, kept above 2. */
+	if (sock < 3 && (sock = fcntl(sock, F_DUPFD_CLOEXEC, 3)) < 0)
+		_exit(1);
 	close_range(3, (unsigned)sock - 1, 0);
 	close_range((unsigned)sock + 1, ~0U, 0);
 	ret = launcher_setup(u, &sfd);
