@@ -9,7 +9,7 @@ DEBPKGS = build-essential pkg-config libev-dev libnftnl-dev libmnl-dev libsodium
 	libsqlite3-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
 	iperf3 tcpdump iputils-ping udhcpc isc-dhcp-client socat python3 procps jq \
 	kea-admin dnsmasq-base nmap \
-	clang libclang-rt-14-dev libedit-dev
+	clang libclang-rt-14-dev libedit-dev libseccomp-dev
 
 CFLAGS_BASE = -std=gnu11 -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Werror \
 	-D_GNU_SOURCE -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE -I.
@@ -21,7 +21,7 @@ O := build-san
 endif
 CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 LDFLAGS := $(LDFLAGS_BASE) $(LDFLAGS)
-LIBS = -lev -lnftnl -lmnl -lsodium -lsqlite3
+LIBS = -lev -lnftnl -lmnl -lsodium -lsqlite3 -lseccomp
 
 # Every .c under the module folders is library code, except the mains.
 MAINS = core/umbrald.c cli/umbral.c
@@ -55,7 +55,8 @@ unit: $(UNIT)
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
 
 # Installs the Debian packages the project needs, only when some are missing,
-# and creates the administrators' and operators' groups (DESIGN §5).
+# and creates the administrators' and operators' groups (DESIGN §5) and the
+# system user every umbrald becomes after start-up (issue 7).
 deps:
 	@missing=$$(for p in $(DEBPKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
 		grep -q 'install ok installed' || echo $$p; done); \
@@ -66,6 +67,8 @@ deps:
 	else echo "deps: all present"; fi
 	@for g in umbral-admin umbral-operator; do \
 		getent group $$g >/dev/null || groupadd --system $$g; done
+	@getent passwd umbral >/dev/null || \
+		useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin umbral
 
 check: deps all unit
 	tests/integration/run $(O)

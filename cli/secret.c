@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * cli/secret.c — the unlock secret on the administrator's side: a key file
- * named by absolute path, or a passphrase typed at the terminal (no echo),
+ * cli/secret.c — the unlock secret on the administrator's side: the bytes of
+ * a key file, read here (crypto runs without root and could not read a
+ * root-only key file), or a passphrase typed at the terminal (no echo);
  * kept in sodium memory and wiped when the request is sent.
  */
 #include "cli/secret.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <sodium.h>
+
+#include "wg/keystore.h"
 
 #define PASS_MAX 1024
 
@@ -77,30 +79,39 @@ from_terminal(struct secret_arg *a, const char *node, bool confirm)
 	return ret;
 }
 
+/* The key file's bytes, hex-encoded into sodium memory (a request word is a C string). */
+static int
+from_file(struct secret_arg *a, const char *file)
+{
+	uint8_t *bytes;
+	size_t len;
+	int ret = keystore_secret_load(file, &bytes, &len);
+
+	if (ret < 0) {
+		fprintf(stderr, "umbral: unlock file %s: %s\n", file,
+			ret == -EINVAL ? "not a file of 1-4096 bytes" : strerror(-ret));
+		return -1;
+	}
+	a->owned = sodium_malloc(len * 2 + 1);
+	if (a->owned)
+		sodium_bin2hex(a->owned, len * 2 + 1, bytes, len);
+	sodium_free(bytes);
+	if (!a->owned)
+		return -1;
+	a->words[0] = "--secret-hex";
+	a->words[1] = a->owned;
+	return 0;
+}
+
 int
 secret_arg_get(struct secret_arg *a, const char *file, const char *node, bool confirm)
 {
-	char abs[PATH_MAX];
-
 	*a = (struct secret_arg){0};
 	if (sodium_init() < 0) {
 		fprintf(stderr, "umbral: libsodium cannot initialise\n");
 		return -1;
 	}
-	if (!file)
-		return from_terminal(a, node, confirm);
-	/* crypto reads the file itself, from its own working directory: give it all of the path. */
-	if (!realpath(file, abs)) {
-		fprintf(stderr, "umbral: unlock file %s: %s\n", file, strerror(errno));
-		return -1;
-	}
-	a->owned = sodium_malloc(strlen(abs) + 1);
-	if (!a->owned)
-		return -1;
-	memcpy(a->owned, abs, strlen(abs) + 1);
-	a->words[0] = "--file";
-	a->words[1] = a->owned;
-	return 0;
+	return file ? from_file(a, file) : from_terminal(a, node, confirm);
 }
 
 void

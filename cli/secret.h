@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * cli/secret.h — how umbral hands crypto the unlock secret: the path of a key
- * file (crypto reads it itself), or a passphrase read from the terminal
- * without echo into sodium memory.
+ * cli/secret.h — how umbral hands crypto the unlock secret: the bytes of a
+ * key file (read here, sent hex-encoded), or a passphrase read from the
+ * terminal without echo; both in sodium memory.
  */
 #ifndef UMBRAL_CLI_SECRET_H
 #define UMBRAL_CLI_SECRET_H
@@ -10,12 +10,12 @@
 #include <stdbool.h>
 
 struct secret_arg {
-	char *words[2]; /* {"--file", PATH} or {"--passphrase", TEXT} */
+	char *words[2]; /* {"--secret-hex", HEX} or {"--passphrase", TEXT} */
 	char *owned;	/* sodium memory behind words[1]; NULL until filled */
 };
 
 /*
- * Fills a: with file, its absolute path; otherwise prompts on /dev/tty (twice
+ * Fills a: with file, its content; otherwise prompts on /dev/tty (twice
  * when confirm) with echo off. Returns 0 or -1 after printing why. On
  * success the caller calls secret_arg_free(a).
  */

@@ -408,9 +408,9 @@ static const struct command commands[] = {
 	{"unlock", "unlock [--unlock-file PATH]",
 	 "Opens crypto's sealed private key. Until then crypto forwards nothing and\n"
 	 "status says locked. The unlock secret is typed at the terminal (no echo) or\n"
-	 "is the content of a key file on separate media (--unlock-file; crypto reads\n"
-	 "it). A wrong secret is refused (exit 3) and nothing changes. umbrald\n"
-	 "--unlock-file PATH does the same when crypto starts.\n",
+	 "is the content of a key file on separate media (--unlock-file: umbral reads\n"
+	 "it and hands crypto its bytes). A wrong secret is refused (exit 3) and\n"
+	 "nothing changes. umbrald --unlock-file PATH does the same when crypto starts.\n",
 	 run_secret},
 	{"key generate", "key generate [--unlock-file PATH] [--force]",
 	 "Creates this node's WireGuard identity inside the crypto domain, sealed at\n"

@@ -2,9 +2,11 @@
 /*
  * core/crypto_key.c — crypto's identity at rest: the private key sealed in
  * STATE/keystore (wg/keystore.h), opened by `unlock`, created by `key
- * generate`, replaced by `key rotate`. The unlock secret arrives as a file
- * path (read here into sodium memory) or a passphrase word (the control
- * server wipes request payloads after every answer); it is never logged.
+ * generate`, replaced by `key rotate`. The unlock secret arrives as the
+ * bytes of a key file, hex-encoded by umbral (which can read the file: since
+ * issue 7 crypto runs as umbral and cannot), as a file path (read here into
+ * sodium memory), or as a passphrase word (the control server wipes request
+ * payloads after every answer); it is never logged.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,8 +49,31 @@ secret_free(struct secret *s)
 	s->len = 0;
 }
 
+/* A key file's bytes that umbral sent as hex, into s. 0 or CTL_INVALID with the reason. */
+static int
+secret_from_hex(const char *cmd, const char *hex, struct secret *s, struct buf *reply)
+{
+	size_t hexlen = strlen(hex);
+
+	if (hexlen == 0 || hexlen % 2 || hexlen / 2 > KEYSTORE_SECRET_MAX) {
+		buf_printf(reply, "%s: the unlock file must hold 1-%d bytes\n", cmd,
+			   KEYSTORE_SECRET_MAX);
+		return CTL_INVALID;
+	}
+	s->bytes = sodium_malloc(hexlen / 2);
+	if (!s->bytes)
+		return CTL_FAILED;
+	if (sodium_hex2bin(s->bytes, hexlen / 2, hex, hexlen, NULL, &s->len, NULL) != 0 ||
+	    s->len != hexlen / 2) {
+		secret_free(s);
+		buf_printf(reply, "%s: malformed unlock secret\n", cmd);
+		return CTL_INVALID;
+	}
+	return 0;
+}
+
 /*
- * Takes "--file PATH" or "--passphrase TEXT" out of argv (and "--force" into
+ * Takes "--secret-hex HEX", "--file PATH" or "--passphrase TEXT" out of argv (and "--force" into
  * *force when force is not NULL). Returns 0, or CTL_INVALID with the reason
  * in reply. On success s is the caller's to secret_free().
  */
@@ -56,7 +81,7 @@ static int
 secret_from_args(const char *cmd, int argc, char **argv, bool *force, struct secret *s,
 		 struct buf *reply)
 {
-	const char *file = NULL, *pass = NULL;
+	const char *file = NULL, *pass = NULL, *hex = NULL;
 	int ret;
 
 	for (int i = 0; i < argc; i++) {
@@ -66,6 +91,8 @@ secret_from_args(const char *cmd, int argc, char **argv, bool *force, struct sec
 			file = argv[++i];
 		else if (strcmp(argv[i], "--passphrase") == 0 && i + 1 < argc)
 			pass = argv[++i];
+		else if (strcmp(argv[i], "--secret-hex") == 0 && i + 1 < argc)
+			hex = argv[++i];
 		else {
 			buf_printf(reply, "%s: unexpected word (give the unlock secret with "
 					  "--unlock-file PATH or at the terminal)\n",
@@ -73,11 +100,13 @@ secret_from_args(const char *cmd, int argc, char **argv, bool *force, struct sec
 			return CTL_INVALID;
 		}
 	}
-	if (!file == !pass) {
+	if ((file != NULL) + (pass != NULL) + (hex != NULL) != 1) {
 		buf_printf(reply, "%s: needs the unlock secret (--unlock-file PATH or the terminal)\n",
 			   cmd);
 		return CTL_INVALID;
 	}
+	if (hex)
+		return secret_from_hex(cmd, hex, s, reply);
 	if (file) {
 		ret = keystore_secret_load(file, &s->bytes, &s->len);
 		if (ret < 0) {

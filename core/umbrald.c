@@ -20,14 +20,24 @@
 #include "core/conntrack.h"
 #include "core/linkwatch.h"
 #include "core/log.h"
+#include "core/priv.h"
+#include "core/sandbox.h"
 #include "storage/store.h"
+#include "wg/wg.h"
+
+/* What the command line asks for besides the daemon's own settings. */
+struct opts {
+	int check_only, debug, use_syslog, check_sandbox;
+	const char *user;
+};
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
 		"usage: umbrald --domain red|crypto|black --node NAME [--state DIR] [--run DIR]\n"
-		"               [--unlock-file PATH] [-n] [-d] [--syslog]\n"
+		"               [--unlock-file PATH] [--user NAME] [-n] [-d] [--syslog]\n"
+		"       umbrald --check-sandbox --domain red|crypto|black [--user NAME]\n"
 		"\n"
 		"The control plane of one Umbral domain. Run one per domain, each inside\n"
 		"its own network namespace (or VM).\n"
@@ -41,6 +51,12 @@ usage(FILE *f)
 		"  --unlock-file PATH  crypto: unlock the sealed key at start with the\n"
 		"               secret in PATH (a key file on separate media); without it\n"
 		"               crypto starts locked and forwards nothing until umbral unlock\n"
+		"  --user NAME  started as root, run as NAME (default " PRIV_USER_DEFAULT ") once\n"
+		"               started, with only the domain's network capabilities and a\n"
+		"               seccomp filter of the system calls it makes\n"
+		"  --check-sandbox  drop privileges as the domain does, then make a system\n"
+		"               call its filter forbids: the process must die by SIGSYS,\n"
+		"               with a line in the log (a self-test; exit 1 if it lives)\n"
 		"  -n           check the stored policy and exit (0 valid, 1 not)\n"
 		"  -d           debug logging\n"
 		"  --syslog     log to syslog too\n"
@@ -144,13 +160,15 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 }
 
 static void
-parse_args(int argc, char **argv, struct daemon *d, int *check_only, int *debug, int *use_syslog)
+parse_args(int argc, char **argv, struct daemon *d, struct opts *o)
 {
 	static const struct option opts[] = {
 		{"domain", required_argument, NULL, 'D'}, {"node", required_argument, NULL, 'N'},
 		{"state", required_argument, NULL, 's'},  {"run", required_argument, NULL, 'r'},
 		{"syslog", no_argument, NULL, 'S'},	  {"help", no_argument, NULL, 'h'},
 		{"unlock-file", required_argument, NULL, 'u'},
+		{"user", required_argument, NULL, 'U'},
+		{"check-sandbox", no_argument, NULL, 'C'},
 		{NULL, 0, NULL, 0}};
 	bool have_domain = false;
 	int c;
@@ -177,14 +195,20 @@ parse_args(int argc, char **argv, struct daemon *d, int *check_only, int *debug,
 		case 'u':
 			snprintf(d->unlock_file, sizeof(d->unlock_file), "%s", optarg);
 			break;
+		case 'U':
+			o->user = optarg;
+			break;
+		case 'C':
+			o->check_sandbox = 1;
+			break;
 		case 'n':
-			*check_only = 1;
+			o->check_only = 1;
 			break;
 		case 'd':
-			*debug = 1;
+			o->debug = 1;
 			break;
 		case 'S':
-			*use_syslog = 1;
+			o->use_syslog = 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -194,7 +218,7 @@ parse_args(int argc, char **argv, struct daemon *d, int *check_only, int *debug,
 			exit(2);
 		}
 	}
-	if (!have_domain || !d->node[0] || optind != argc) {
+	if (!have_domain || (!d->node[0] && !o->check_sandbox) || optind != argc) {
 		usage(stderr);
 		exit(2);
 	}
@@ -220,22 +244,36 @@ open_store(struct daemon *d)
 		fatalx("policy database %s: cannot load: %s", path, strerror(-ret));
 }
 
+/*
+ * Where the control sockets go. Started as root to become u: root's, with
+ * group u and the sticky bit, so crypto (after the drop) can make and replace
+ * wireguard-go's UAPI socket, pid and log there, while no daemon can remove
+ * or replace a socket root made (another domain's control socket).
+ */
 static void
-start_serving(struct daemon *d)
+make_run_dir(struct daemon *d, const struct priv_user *u)
+{
+	int ret = mkdir_p(d->run_dir, u ? 01775 : 0755);
+
+	if (ret == 0 && u && chown(d->run_dir, 0, u->gid) < 0)
+		ret = -errno;
+	/* wireguard-go's files from a crypto that ran as root are crypto's again. */
+	if (ret == 0 && u && d->domain == DOMAIN_CRYPTO)
+		ret = priv_give_entries(d->run_dir, "crypto-", u);
+	if (ret < 0)
+		fatalx("run directory %s: %s", d->run_dir, strerror(-ret));
+}
+
+/* What needs root or comes before any outside input: secrets, the control socket. */
+static void
+start_serving(struct daemon *d, const struct priv_user *u)
 {
 	char sock[PATH_MAX + 16];
-	struct errbuf eb = {0};
 	int ret;
 
-	if ((ret = mkdir_p(d->run_dir, 0755)) < 0)
-		fatalx("run directory %s: %s", d->run_dir, strerror(-ret));
+	make_run_dir(d, u);
 	if (d->domain == DOMAIN_CRYPTO && (ret = crypto_init(d)) < 0)
 		fatalx("crypto: %s", strerror(-ret));
-	if (daemon_apply(d, &d->policy, &eb) < 0)
-		daemon_reapply_soon(d); /* links may not be there yet: the watcher retries */
-	guardwatch_start(d);
-	if ((ret = linkwatch_open(d->loop, link_event, d, &d->links)) < 0)
-		fatalx("link events: %s", strerror(-ret));
 	snprintf(sock, sizeof(sock), "%s/%s.sock", d->run_dir, domain_name(d->domain));
 	admin_init(d);
 	admin_refused_init(d);
@@ -247,22 +285,100 @@ start_serving(struct daemon *d)
 		 d->node, (long long)d->policy.revision, sock);
 }
 
+/* The first apply and the link watch: CAP_NET_ADMIN is enough for both. */
+static void
+start_applying(struct daemon *d)
+{
+	struct errbuf eb = {0};
+	int ret;
+
+	if (daemon_apply(d, &d->policy, &eb) < 0)
+		daemon_reapply_soon(d); /* links may not be there yet: the watcher retries */
+	guardwatch_start(d);
+	if ((ret = linkwatch_open(d->loop, link_event, d, &d->links)) < 0)
+		fatalx("link events: %s", strerror(-ret));
+}
+
+/* Root, before anything is opened: the user to become; crypto forks wireguard-go's launcher. */
+static void
+prepare_drop(struct daemon *d, const char *user, struct priv_user *u)
+{
+	int ret = priv_user_lookup(user, u);
+
+	if (ret < 0)
+		fatalx("user %s: %s (make deps creates it)", user,
+		       ret == -ENOENT ? "no such user" : strerror(-ret));
+	if (d->domain == DOMAIN_CRYPTO && (ret = wg_go_launcher_start(u)) < 0)
+		fatalx("wireguard-go launcher: %s", strerror(-ret));
+}
+
+/* Root's last act: the state directory becomes u's, then u with the domain's capabilities. */
+static void
+drop_now(struct daemon *d, const struct priv_user *u)
+{
+	uint64_t caps = priv_domain_caps(d->domain);
+	char names[96];
+	int ret;
+
+	if ((ret = priv_give_tree(d->state_dir, u)) < 0)
+		fatalx("state directory %s: cannot give it to %s: %s", d->state_dir, u->name,
+		       strerror(-ret));
+	if ((ret = priv_drop(u, caps, 0)) < 0)
+		fatalx("cannot drop root for %s: %s", u->name, strerror(-ret));
+	if ((ret = sandbox_install(d->domain)) < 0)
+		fatalx("seccomp filter: %s", strerror(-ret));
+	log_info("running as %s (uid %u) with %s, no_new_privs, seccomp allow-list", u->name,
+		 (unsigned)u->uid, priv_caps_format(caps, names, sizeof(names)));
+}
+
+/* --check-sandbox: the drop and the filter of domain dom, then a call the filter forbids. */
+static int
+check_sandbox(enum domain dom, const char *user)
+{
+	char *const none[] = {NULL};
+	struct priv_user u;
+	char names[96];
+	int ret;
+
+	if (geteuid() != 0)
+		fatalx("--check-sandbox: start it as root, as umbrald is started");
+	if ((ret = priv_user_lookup(user, &u)) < 0)
+		fatalx("user %s: %s", user, strerror(-ret));
+	if ((ret = priv_drop(&u, priv_domain_caps(dom), 0)) < 0 ||
+	    (ret = sandbox_install(dom)) < 0)
+		fatalx("check-sandbox: cannot drop privileges: %s", strerror(-ret));
+	log_info("check-sandbox: %s domain as %s (uid %u) with %s, no_new_privs, seccomp; "
+		 "now execve, which the filter forbids",
+		 domain_name(dom), u.name, (unsigned)u.uid,
+		 priv_caps_format(priv_domain_caps(dom), names, sizeof(names)));
+	execve("/nonexistent/umbrald-check-sandbox", none, none);
+	log_warnx("check-sandbox: FAILED: execve was not stopped (%s)", strerror(errno));
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct daemon d;
-	int check_only = 0, debug = 0, use_syslog = 0;
+	struct opts o = {.user = PRIV_USER_DEFAULT};
+	struct priv_user user;
+	bool drop;
 	ev_signal sigs[4];
 	const int signums[4] = {SIGTERM, SIGINT, SIGHUP, 0};
 
-	parse_args(argc, argv, &d, &check_only, &debug, &use_syslog);
-	log_init("umbrald", debug, use_syslog);
+	parse_args(argc, argv, &d, &o);
+	log_init("umbrald", o.debug, o.use_syslog);
+	if (o.check_sandbox)
+		return check_sandbox(d.domain, o.user);
 	if (sodium_init() < 0)
 		fatalx("libsodium cannot initialise");
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
+	drop = !o.check_only && geteuid() == 0;
+	if (drop)
+		prepare_drop(&d, o.user, &user);
 	open_store(&d);
-	if (check_only) {
+	if (o.check_only) {
 		struct errbuf eb = {0};
 		int bad = policy_validate(&d.policy, &eb) < 0;
 		printf("%s", bad ? eb.text : "policy valid\n");
@@ -275,7 +391,10 @@ main(int argc, char **argv)
 		sigs[i].data = &d;
 		ev_signal_start(d.loop, &sigs[i]);
 	}
-	start_serving(&d);
+	start_serving(&d, drop ? &user : NULL);
+	if (drop)
+		drop_now(&d, &user);
+	start_applying(&d);
 	ev_run(d.loop, 0);
 	guardwatch_stop(&d);
 	ctl_close(d.ctl);

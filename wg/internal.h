@@ -127,5 +127,18 @@ int wg_go_spawn(const char *ifname, const char *uapi_path, pid_t *pid);
 int wg_go_read_pid(const char *uapi_path, pid_t *pid);
 /* Raises the buffers of wireguard-go's UDP sockets. Returns how many, or -errno. */
 int wg_go_tune_sockets(pid_t pid);
+/*
+ * In a child about to become wireguard-go: creates the placeholder it watches,
+ * /run/wireguard/IFNAME.sock (see wg/wggo.c). 0 or -1 with errno.
+ */
+int wg_go_placeholder(const char *ifname);
+/* In that child: hands tun, uapi and the log over as fds 3, 4, 1 and 2 and execs (exit 127). */
+void wg_go_exec(const char *ifname, int tun, int uapi, int logfd) __attribute__((noreturn));
+/*
+ * Asks the launcher (wg/wggo_launch.c) to start wireguard-go with these fds
+ * (the caller keeps and closes its own). -ENOSYS when there is no launcher:
+ * the caller forks itself. 0 and *pid, or -errno.
+ */
+int wg_go_launcher_spawn(const char *ifname, int tun, int uapi, int logfd, pid_t *pid);
 
 #endif

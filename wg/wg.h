@@ -119,4 +119,13 @@ bool wg_alive(struct wg *w);
 /* Forgets the handle; the device keeps running. NULL is safe. */
 void wg_close(struct wg *w);
 
+struct priv_user;
+/*
+ * crypto, started as root, before it loads anything secret: forks the
+ * launcher that starts every wireguard-go of this process as u, with only
+ * CAP_NET_ADMIN (wg/wggo_launch.c). Returns once the launcher is ready,
+ * 0 or -errno.
+ */
+int wg_go_launcher_start(const struct priv_user *u);
+
 #endif

@@ -4,7 +4,9 @@
  * the tun device and the UAPI socket ourselves (in crypto's netns, at our own
  * path) and hand both over; the child gets a private tmpfs on /run/wireguard
  * because wireguard-go insists on watching /run/wireguard/IFNAME.sock, a
- * path every namespace on the host would otherwise share.
+ * path every namespace on the host would otherwise share. An umbrald started
+ * as root has a launcher (wg/wggo_launch.c) fork and exec it without root;
+ * otherwise we fork here.
  */
 #include "wg/internal.h"
 
@@ -85,20 +87,12 @@ uapi_listen(const char *path)
 	return fd;
 }
 
-/* In the child: a private /run/wireguard with the placeholder wireguard-go watches. */
-static int
-child_mounts(const char *ifname)
+int
+wg_go_placeholder(const char *ifname)
 {
 	char p[64];
 	int fd;
 
-	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return -1;
-	mkdir("/run", 0755);
-	mkdir("/run/wireguard", 0700);
-	if (mount("tmpfs", "/run/wireguard", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "size=64k,mode=0700") < 0)
-		return -1;
 	snprintf(p, sizeof(p), "/run/wireguard/%s.sock", ifname);
 	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -107,20 +101,29 @@ child_mounts(const char *ifname)
 	return 0;
 }
 
-/* Never returns: sets the child up and execs wireguard-go (exit 127 on failure). */
-static void __attribute__((noreturn))
-child_exec(const char *ifname, int tun, int uapi, const char *logpath)
+/* In our own child: a private /run/wireguard with the placeholder wireguard-go watches. */
+static int
+child_mounts(const char *ifname)
+{
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	mkdir("/run", 0755);
+	mkdir("/run/wireguard", 0700);
+	if (mount("tmpfs", "/run/wireguard", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "size=64k,mode=0700") < 0)
+		return -1;
+	return wg_go_placeholder(ifname);
+}
+
+void
+wg_go_exec(const char *ifname, int tun, int uapi, int logfd)
 {
 	sigset_t none;
-	int logfd;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
 	setsid(); /* a signal to umbrald's process group must not stop the tunnel */
-	logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	if (logfd < 0 || child_mounts(ifname) < 0)
-		_exit(127);
 	/*
 	 * Move both fds above 4 first (tun may already be 3, where dup2 would do
 	 * nothing and keep FD_CLOEXEC), then place them at 3 and 4, inheritable.
@@ -159,6 +162,7 @@ now_ms(void)
 /*
  * Waits until wireguard-go answers get=1, or it exits, or 3 s pass. One
  * attempt may itself wait up to the UAPI timeout, so the bound is ~3 + 2 s.
+ * It is our child, or the launcher's (which reaps it, so it is gone from kill).
  */
 static int
 wait_ready(const char *path, pid_t pid)
@@ -168,7 +172,7 @@ wait_ready(const char *path, pid_t pid)
 	int status;
 
 	while (now_ms() < deadline) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
+		if (waitpid(pid, &status, WNOHANG) == pid || (kill(pid, 0) < 0 && errno == ESRCH))
 			return -ECHILD;
 		if (wg_uapi_get(path, &st) == 0) {
 			wg_state_free(&st);
@@ -225,12 +229,43 @@ wg_go_read_pid(const char *uapi_path, pid_t *pid)
 	return 0;
 }
 
+/* Our own fork, where no launcher was started (umbrald not started as root). */
+static int
+spawn_here(const char *ifname, int tun, int uapi, int logfd, pid_t *out)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (child_mounts(ifname) < 0)
+			_exit(127);
+		wg_go_exec(ifname, tun, uapi, logfd);
+	}
+	*out = pid;
+	return 0;
+}
+
+static int
+spawn(const char *ifname, int tun, int uapi, const char *logpath, pid_t *out)
+{
+	int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600), ret;
+
+	if (logfd < 0)
+		return -errno;
+	ret = wg_go_launcher_spawn(ifname, tun, uapi, logfd, out);
+	if (ret == -ENOSYS)
+		ret = spawn_here(ifname, tun, uapi, logfd, out);
+	close(logfd);
+	return ret;
+}
+
 int
 wg_go_spawn(const char *ifname, const char *uapi_path, pid_t *out)
 {
 	char logpath[PATH_MAX];
 	int tun, uapi, ret;
-	pid_t pid;
+	pid_t pid = 0;
 
 	if (snprintf(logpath, sizeof(logpath), "%s.log", uapi_path) >= (int)sizeof(logpath))
 		return -ENAMETOOLONG;
@@ -242,10 +277,7 @@ wg_go_spawn(const char *ifname, const char *uapi_path, pid_t *out)
 		close(tun);
 		return uapi;
 	}
-	pid = fork();
-	if (pid == 0)
-		child_exec(ifname, tun, uapi, logpath);
-	ret = pid < 0 ? -errno : 0;
+	ret = spawn(ifname, tun, uapi, logpath, &pid);
 	close(tun);
 	close(uapi);
 	if (ret == 0)
@@ -258,6 +290,9 @@ wg_go_spawn(const char *ifname, const char *uapi_path, pid_t *out)
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
 	}
+	if (ret < 0 && pid == 0)
+		log_warnx("%s: cannot start wireguard-go for %s: %s", __func__, ifname,
+			  strerror(-ret));
 	if (ret == 0)
 		*out = pid;
 	return ret;

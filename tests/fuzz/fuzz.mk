@@ -18,7 +18,7 @@ FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -I. $(FUZZ_SAN)
 # Warnings are the gcc build's job for the library (clang's -Wformat=2 differs);
 # the harnesses themselves are held to them.
 FUZZ_WARN = -Wall -Wextra -Wformat=2 -Wshadow -Werror
-FUZZ_LIBS = -lev -lnftnl -lmnl -lsodium -lsqlite3
+FUZZ_LIBS = -lev -lnftnl -lmnl -lsodium -lsqlite3 -lseccomp
 # The library as the top Makefile sees it (its mains left out), built by clang with
 # coverage for libFuzzer (fuzzer-no-link) and the sanitizers.
 FUZZ_LIBSRC = $(filter-out core/umbrald.c cli/umbral.c, \

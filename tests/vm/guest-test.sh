@@ -46,6 +46,22 @@ if [ "$(cat /run/umbral-boot.status 2>/dev/null)" != ok ]; then
 	finish
 fi
 pass "boot built the domains, the daemons applied, ports up"
+# Least privilege (issue 7): started as root by rcS, each umbrald (and crypto's
+# wireguard-go launcher) runs as umbral (902), with no_new_privs and seccomp.
+unprivileged() { # NS
+	n=0
+	for p in $(ip netns pids "$1"); do
+		[ "$(cat "/proc/$p/comm")" = umbrald ] || continue
+		grep -q '^Uid:[[:space:]]*902[[:space:]]' "/proc/$p/status" &&
+			grep -q '^NoNewPrivs:[[:space:]]*1' "/proc/$p/status" &&
+			grep -q '^Seccomp:[[:space:]]*2' "/proc/$p/status" || return 1
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+}
+for d in red crypto black; do
+	check "umbrald $d runs as umbral with no_new_privs and a seccomp filter" unprivileged "$d"
+done
 f=$(cat /run/umbral-boot-hook.fails 2>/dev/null)
 check "boot-time fail-closed check ran before the daemons, no failure (lines 'boot:' above)" [ "$f" = 0 ]
 t=$(now)
