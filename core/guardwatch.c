@@ -65,7 +65,8 @@ keep_top(struct guard_watch *w, const struct guard_counts *g)
 {
 	w->nsources = g->nsources;
 	w->ntop = g->nsources < GUARD_TOP ? g->nsources : GUARD_TOP;
-	memcpy(w->top, g->sources, w->ntop * sizeof(*w->top));
+	if (w->ntop) /* sources is NULL when there are none: no memcpy from NULL */
+		memcpy(w->top, g->sources, w->ntop * sizeof(*w->top));
 }
 
 static void
