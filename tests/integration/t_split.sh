@@ -217,4 +217,4 @@ check "the alert clears" wait_for 10 not_stale
 check "the audit log has the alarm and its end (crypto, handshake-alarm)" \
 	sh -c "'$UMBRAL' -N s1 log --json | jq -e '[.[] | select(.kind == \"handshake-alarm\" and .domain == \"crypto\")] | length >= 2' >/dev/null"
 kill -INT "$ps_pid" 2>/dev/null
-wait "$ps_pid"
+wait "$ps_pid" || true # ping says 1 when it lost packets: the checks above judge
