@@ -1,15 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # Runs inside each guest of check-vm (as /etc/umbral/test.sh, after the boot):
-# the boot-time fail-closed check passed (guest-boot-hook.sh); the daemons run
-# unprivileged; the node imports the roster that the host, as network
-# authority, signed for both nodes (guest-lib.sh: key out and roster in over
-# ttyS1, the authority's key from the image); this node's lan reaches the
-# other node's lan over kernel WireGuard, a 5 MiB checksummed transfer crosses
-# (ROLE send: this lan sends; recv: it receives, checks and answers with the
-# SHA-256 it got), and `wg show` lists the peer umbrald configured. ROLE send
-# then adds a site of 250 prefixes (more than one netlink message) with `site
-# add`, on top of the roster, and rebuilds a lost wg0 with `umbral reload`.
+# the boot-time fail-closed check passed (guest-boot-hook.sh); crypto,
+# restarted as at the next boot, unlocks its sealed key with the test key
+# file; the daemons run unprivileged; the node imports the roster that the
+# host, as network authority, signed for both nodes (guest-lib.sh: key out and
+# roster in over ttyS1, the authority's key from the image); this node's lan
+# reaches the other node's lan over kernel WireGuard, a 5 MiB checksummed
+# transfer crosses (ROLE send: this lan sends; recv: it receives, checks and
+# answers with the SHA-256 it got), and `wg show` lists the peer umbrald
+# configured. ROLE send then adds a site of 250 prefixes (more than one
+# netlink message) with `site add`, on top of the roster, and rebuilds a lost
+# wg0 with `umbral reload`.
 # Prints ok/FAIL lines and exits with the failure count.
 # Variables: node.conf, and test.conf (ROLE PEER_SITE PEER_LAN PEER_PREFIX).
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -49,6 +51,50 @@ if [ "$(cat /run/umbral-boot.status 2>/dev/null)" != ok ]; then
 	finish
 fi
 pass "boot built the domains, the daemons applied, ports up"
+
+# The test key file (rcS's UNLOCK_FILE) at boot: on this first boot crypto had
+# no key to unlock, and `key generate` sealed a new one under the file. The
+# next boot's crypto must open that sealed key with the file alone: restart
+# crypto's umbrald with rcS's command line and see it come back unlocked.
+crypto_pid() {
+	for p in $(ip netns pids crypto); do
+		# Not wireguard-go's launcher, crypto's own child.
+		[ "$(cat "/proc/$p/comm")" = umbrald ] &&
+			[ "$(cat "/proc/$(awk '/^PPid:/{print $2}' "/proc/$p/status")/comm")" != umbrald ] &&
+			echo "$p"
+	done
+}
+restart_crypto() { # sets UNLOCK_FILE, the file crypto was started with
+	pid=$(crypto_pid)
+	[ -n "$pid" ] || return 1
+	args=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+	case $args in *" --unlock-file "*) ;; *) echo "    no --unlock-file: $args"; return 1 ;; esac
+	UNLOCK_FILE=${args#* --unlock-file }
+	UNLOCK_FILE=${UNLOCK_FILE%% *}
+	kill "$pid"
+	i=0
+	while [ -d "/proc/$pid" ]; do i=$((i + 1)); [ $i -lt 100 ] || return 1; sleep 0.1; done
+	rm -f "/run/umbral/$NODE/crypto.sock"
+	nsx crypto env ${UMBRAL_NL_DUMP:+UMBRAL_NL_DUMP=$UMBRAL_NL_DUMP} $args \
+		>>/var/log/umbral/crypto.log 2>&1 </dev/null &
+	i=0
+	until umbral -N "$NODE" status --json >/tmp/status.json 2>/dev/null &&
+		grep -q '"consistent":true' /tmp/status.json &&
+		[ "$(grep -o '"applied":true' /tmp/status.json | wc -l)" -eq 3 ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || return 1
+		sleep 0.2
+	done
+}
+key0=$(umbral -N "$NODE" key public)
+logsize=$(wc -c </var/log/umbral/crypto.log)
+t=$(now)
+restart_crypto
+rc=$?
+check "crypto restarted as at the next boot, all three domains applied (in $(since "$t") s)" [ $rc -eq 0 ]
+check "it unlocked the sealed key with the test key file ($UNLOCK_FILE)" \
+	sh -c "tail -c +$((logsize + 1)) /var/log/umbral/crypto.log | grep -q 'crypto: unlocked with $UNLOCK_FILE'"
+check "it holds the same key ($key0)" [ "$(umbral -N "$NODE" key public)" = "$key0" ]
+
 # Least privilege (issue 7): started as root by rcS, each umbrald (and crypto's
 # wireguard-go launcher) runs as umbral (902), with no_new_privs and seccomp.
 unprivileged() { # NS
@@ -70,7 +116,7 @@ check "boot-time fail-closed check ran before the daemons, no failure (lines 'bo
 
 # The roster: key announced to the host, the signed roster back (guest-lib.sh).
 t=$(now)
-roster_fetch "$(umbral -N "$NODE" key public)"
+roster_fetch "$key0"
 rc=$?
 check "roster from the host's authority over ttyS1, $([ -s "$ROSTER" ] && wc -c <"$ROSTER" || echo 0) bytes, checksum ok (in $(since "$t") s)" [ $rc -eq 0 ]
 [ -s "$ROSTER" ] || finish
