@@ -28,13 +28,13 @@ declare -A RC
 
 pass() { PASS=$((PASS + 1)); echo "ok - $*"; }
 fail() { FAIL=$((FAIL + 1)); echo "FAIL - $*"; }
-# Kills our guests by PID, whatever happened.
+# Kills our guests and helpers (ttyS1 readers, authority) by PID, whatever happened.
 stop_guests() {
 	local p
-	for p in "${PIDS[@]}" "${RELAYS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}" "${HELPERS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
 }
-RELAYS=()
+HELPERS=()
 
 [ -r "$IMG" ] && [ -r "$KERNEL" ] || { echo "no $IMG or $KERNEL: make image" >&2; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || { echo "no qemu-system-x86_64: make deps" >&2; exit 1; }
@@ -62,11 +62,11 @@ at() { awk -v a="$T0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.1f", b - a}'; }
 # each guest's ttyS1 as base64 lines between "roster-begin" and "roster-end
 # SHA256" (of the signed roster), again every 3 s until that guest answers
 # "roster-ok SHA256": bytes a serial line drops while nobody holds it open are
-# sent again, not waited for. Each write starts with a copy that lost its
-# second line, so that every run shows the guest dropping a damaged copy.
+# sent again, not waited for. Each write is a copy that lost its second line,
+# then a whole one: every run shows the guest dropping a damaged copy.
 # What it did: $VM/authority.log.
 authority() {
-	local k1='' k2='' sum n tick=0 copies=(0 0 0) acked=(0 0 0) log=$VM/authority.log
+	local k1='' k2='' sum n tick=0 writes=(0 0 0) acked=(0 0 0) log=$VM/authority.log
 	until [ -n "$k1" ] && [ -n "$k2" ]; do
 		sleep 0.5
 		k1=$(announced 1) k2=$(announced 2)
@@ -85,11 +85,11 @@ authority() {
 			[ "${acked[$n]}" = 1 ] && continue
 			if grep -aq "^roster-ok $sum" "$VM/s$n.ctl.log"; then
 				acked[n]=1
-				echo "authority: [$(at) s] s$n acknowledged the roster (copies sent: ${copies[$n]})" >>"$log"
+				echo "authority: [$(at) s] s$n acknowledged the roster after ${writes[$n]} write(s)" >>"$log"
 			elif [ $((tick % 6)) = 0 ]; then
 				# Opening a pipe whose qemu is gone would wait for a reader forever.
 				timeout 5 dd if="$VM/roster.wire" of="$VM/s$n.ctl.in" status=none 2>/dev/null &&
-					copies[n]=$((copies[n] + 1))
+					writes[n]=$((writes[n] + 1))
 			fi
 		done
 		tick=$((tick + 1))
@@ -112,9 +112,10 @@ put_elf() { # DIR PROGRAM...
 # fixture N ROLE M SCRIPT [PROGRAM...]: guest sN's own files (node.conf, the
 # authority's public key as authority.pub, the other site M in test.conf, the
 # script as /etc/umbral/test.sh, test programs, and BOOT_HOOK if set as rcS's
-# UMBRAL_BOOT_HOOK), appended to the image as a second cpio archive: the kernel unpacks both, in order. With BARE=1 there
-# is no node.conf: the box stays unconfigured (no domains, no umbrald) and the
-# script builds a plain kernel WireGuard link itself, for comparison.
+# UMBRAL_BOOT_HOOK), appended to the image as a second cpio archive: the
+# kernel unpacks both, in order. With BARE=1 there is no node.conf: the box
+# stays unconfigured (no domains, no umbrald) and the script builds a plain
+# kernel WireGuard link itself, for comparison.
 BOOT_HOOK=
 BARE=0
 fixture() {
@@ -188,10 +189,10 @@ run_pair() {
 	: >"$VM/authority.log"
 	for n in 1 2; do
 		grep -a --line-buffered -E '^(pubkey|roster-ok) ' <"$VM/s$n.ctl.out" >"$VM/s$n.ctl.log" &
-		RELAYS+=($!)
+		HELPERS+=($!)
 	done
 	authority &
-	RELAYS+=($!)
+	HELPERS+=($!)
 	deadline=$(($(date +%s) + TIMEOUT))
 	for n in 1 2; do
 		p=${PIDS[$((n - 1))]}
