@@ -34,13 +34,15 @@ if [ "$MODE" = bare ]; then
 		ip -n lan route add default via "${BARE_GW%/*}" &&
 		ip link set lan mtu 1420 && ip -n lan link set eth0 mtu 1420 ||
 		{ echo "bench: $NODE: bare wg0 failed"; exit 1; }
-	key_swap "$(wg pubkey </tmp/wg.key)" &&
+	# The host's roster, only read here: the other node's key.
+	roster_fetch "$(wg pubkey </tmp/wg.key)" && PEER_PUB=$(roster_key "$PEER_SITE") &&
 		wg set wg0 peer "$PEER_PUB" endpoint "$PEER_ENDPOINT" persistent-keepalive 25 \
 			allowed-ips "$PEER_PREFIX" || { echo "bench: $NODE: no peer key"; exit 1; }
 	echo "bench: $NODE: bare kernel WireGuard (lan $BARE_LAN, routed into wg0)"
 else
 	[ "$(cat /run/umbral-boot.status 2>/dev/null)" = ok ] || { echo "bench: $NODE: boot failed"; exit 1; }
-	peer_join >/dev/null || { echo "bench: $NODE: could not add $PEER_SITE"; exit 1; }
+	{ roster_fetch "$(umbral -N "$NODE" key public)" && peer_join >/dev/null; } ||
+		{ echo "bench: $NODE: could not import the roster"; exit 1; }
 	echo "bench: $NODE: Umbral, WireGuard $(umbral -N "$NODE" status --json | grep -o '"backend":"[^"]*"')"
 fi
 if [ "$ROLE" = server ]; then
