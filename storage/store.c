@@ -28,6 +28,21 @@ struct store {
 };
 
 /*
+ * The audit table's guards, made by migration 4 and made again by 6, which
+ * rebuilds the table (the text each migration runs is unchanged).
+ */
+#define AUDIT_RECORD_TRIGGERS                                                                      \
+	"CREATE TRIGGER IF NOT EXISTS audit_append_only BEFORE INSERT ON audit"                    \
+	" WHEN NEW.seq <> coalesce((SELECT max(seq) FROM audit),"                                  \
+	"  (SELECT max(last_seq) FROM audit_anchor), 0) + 1"                                       \
+	" BEGIN SELECT RAISE(ABORT, 'audit: records are appended in sequence'); END;"              \
+	"CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"                      \
+	" BEGIN SELECT RAISE(ABORT, 'audit: records are never changed'); END;"                     \
+	"CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"                      \
+	" WHEN OLD.seq > coalesce((SELECT max(upto) FROM audit_rotating), 0)"                      \
+	" BEGIN SELECT RAISE(ABORT, 'audit: records leave only by rotation'); END;"
+
+/*
  * Schema migrations: entry i takes user_version from i to i + 1 and sets it
  * itself, so that a change and its version commit together. Append new
  * entries; never edit one that has shipped.
@@ -116,15 +131,7 @@ static const char *const migrations[] = {
     " archive TEXT NOT NULL,"
     " time INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS audit_rotating (upto INTEGER NOT NULL);"
-    "CREATE TRIGGER IF NOT EXISTS audit_append_only BEFORE INSERT ON audit"
-    " WHEN NEW.seq <> coalesce((SELECT max(seq) FROM audit),"
-    "  (SELECT max(last_seq) FROM audit_anchor), 0) + 1"
-    " BEGIN SELECT RAISE(ABORT, 'audit: records are appended in sequence'); END;"
-    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
-    " BEGIN SELECT RAISE(ABORT, 'audit: records are never changed'); END;"
-    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
-    " WHEN OLD.seq > coalesce((SELECT max(upto) FROM audit_rotating), 0)"
-    " BEGIN SELECT RAISE(ABORT, 'audit: records leave only by rotation'); END;"
+    AUDIT_RECORD_TRIGGERS
     "CREATE TRIGGER IF NOT EXISTS audit_anchor_insert BEFORE INSERT ON audit_anchor"
     " WHEN NOT EXISTS (SELECT 1 FROM audit_rotating)"
     " BEGIN SELECT RAISE(ABORT, 'audit: anchors are written only by rotation'); END;"
@@ -170,15 +177,7 @@ static const char *const migrations[] = {
     "DROP TABLE audit;"
     "ALTER TABLE audit_new RENAME TO audit;"
     "CREATE INDEX IF NOT EXISTS audit_time ON audit(time);"
-    "CREATE TRIGGER IF NOT EXISTS audit_append_only BEFORE INSERT ON audit"
-    " WHEN NEW.seq <> coalesce((SELECT max(seq) FROM audit),"
-    "  (SELECT max(last_seq) FROM audit_anchor), 0) + 1"
-    " BEGIN SELECT RAISE(ABORT, 'audit: records are appended in sequence'); END;"
-    "CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
-    " BEGIN SELECT RAISE(ABORT, 'audit: records are never changed'); END;"
-    "CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
-    " WHEN OLD.seq > coalesce((SELECT max(upto) FROM audit_rotating), 0)"
-    " BEGIN SELECT RAISE(ABORT, 'audit: records leave only by rotation'); END;"
+    AUDIT_RECORD_TRIGGERS
     "PRAGMA user_version = 6;",
 
     /*

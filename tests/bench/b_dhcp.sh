@@ -17,12 +17,7 @@ CLIENTS=1000
 W=/run/umbral-bench-dhcp # tmpfs, as the lab's state: both servers write their leases here
 
 ns_down() {
-	local ns p
-	for ns in ub-dsrv ub-dcl; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	done
-	sleep 0.3
-	for ns in ub-dsrv ub-dcl; do ip netns del "$ns" 2>/dev/null; done
+	ns_remove ub-dsrv ub-dcl
 	rm -rf "$W"
 }
 

@@ -38,10 +38,7 @@ clean_kernel() {
 }
 
 bare_down() {
-	local p
-	for p in $(ip netns pids ub-pol 2>/dev/null); do kill "$p" 2>/dev/null; done
-	sleep 0.3
-	ip netns del ub-pol 2>/dev/null
+	ns_remove ub-pol
 	rm -f /run/wireguard/ubpol.sock
 }
 trap 'bare_down; "$LAB" down >/dev/null 2>&1; cleanup_bg' EXIT

@@ -15,10 +15,7 @@ trap 'cleanup_bg; bare_down; "$LAB" down' EXIT
 
 now_ms() { date +%s%3N; }
 bare_down() {
-	local p
-	for p in $(ip netns pids ub-r 2>/dev/null); do kill "$p" 2>/dev/null; done
-	sleep 0.2
-	ip netns del ub-r 2>/dev/null
+	ns_remove ub-r
 	rm -f /run/wireguard/ubwgr.sock
 }
 

@@ -9,12 +9,7 @@ RUNS=${BENCH_RUNS:-3}
 SECS=${BENCH_SECONDS:-10}
 
 bare_down() {
-	local ns p
-	for ns in ub-a ub-b; do
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
-	done
-	sleep 0.3
-	for ns in ub-a ub-b; do ip netns del "$ns" 2>/dev/null; done
+	ns_remove ub-a ub-b
 	rm -f /run/wireguard/ubwga.sock /run/wireguard/ubwgb.sock
 }
 

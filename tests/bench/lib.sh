@@ -31,6 +31,15 @@ iperf_runs() {
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 }
+# ns_remove NS...: ends every process in the namespaces (by PID), then deletes them.
+ns_remove() {
+	local ns p
+	for ns in "$@"; do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill "$p" 2>/dev/null; done
+	done
+	sleep 0.3
+	for ns in "$@"; do ip netns del "$ns" 2>/dev/null; done
+}
 cleanup_bg() {
 	local p
 	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done

@@ -19,20 +19,9 @@
 #include <unistd.h>
 
 #include "policy/edit.h"
+#include "tests/unit/unit_edit.h"
 #include "policy/lan.h"
 #include "storage/store.h"
-
-static int
-edit(struct policy *p, struct errbuf *eb, const char *line)
-{
-	char buf[512], *argv[64], *save = NULL;
-	int argc = 0;
-
-	snprintf(buf, sizeof(buf), "%s", line);
-	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		argv[argc++] = t;
-	return policy_edit(p, argc, argv, eb);
-}
 
 static void
 lab_node(struct policy *p)

@@ -14,21 +14,10 @@
 #include <string.h>
 
 #include "policy/edit.h"
+#include "tests/unit/unit_edit.h"
 
 #define KEY_A "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw="
 #define KEY_B "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg="
-
-static int
-edit(struct policy *p, struct errbuf *eb, const char *line)
-{
-	char buf[512], *argv[64], *save = NULL;
-	int argc = 0;
-
-	snprintf(buf, sizeof(buf), "%s", line);
-	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		argv[argc++] = t;
-	return policy_edit(p, argc, argv, eb);
-}
 
 static void
 test_prefix_parse(void **state)
