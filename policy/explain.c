@@ -79,6 +79,18 @@ in_prefixes(const struct prefix *pr, size_t n, const struct explain_pkt *k)
 	return false;
 }
 
+/* This node's own prefixes, and what its LAN routes reach (policy_local_prefixes). */
+static bool
+is_local(const struct policy *p, const struct explain_pkt *k)
+{
+	if (in_prefixes(p->node.prefixes, p->node.nprefixes, k))
+		return true;
+	for (size_t i = 0; i < p->nlan_routes; i++)
+		if (prefix_contains(&p->lan_routes[i].dst, k->family, k->dst))
+			return true;
+	return false;
+}
+
 static bool
 is_remote(const struct policy *p, const struct explain_pkt *k)
 {
@@ -137,7 +149,7 @@ policy_explain(const struct policy *p, const struct explain_pkt *k, struct expla
 	struct explanation e = {0};
 	char why[160];
 
-	if (in_prefixes(p->node.prefixes, p->node.nprefixes, k)) {
+	if (is_local(p, k)) {
 		decide(&e, PATH_LOCAL, 0, "this site's own prefix: stays on the LAN side");
 		*out = e;
 		return;
@@ -147,10 +159,13 @@ policy_explain(const struct policy *p, const struct explain_pkt *k, struct expla
 		if (!rule_matches(r, k))
 			continue;
 		if (r->action == SPLIT_DIRECT && (is_remote(p, k) || p->node.mode != MODE_SMALL))
-			continue; /* never direct to a secure destination; large nodes have no direct path */
+			continue; /* never direct to a secure destination; large nodes have no
+				     direct path */
 		snprintf(why, sizeof(why), "split rule %u", r->priority);
-		decide(&e, r->action == SPLIT_TUNNEL ? PATH_TUNNEL
-			   : r->action == SPLIT_DIRECT ? PATH_DIRECT : PATH_DROP,
+		decide(&e,
+		       r->action == SPLIT_TUNNEL   ? PATH_TUNNEL
+		       : r->action == SPLIT_DIRECT ? PATH_DIRECT
+						   : PATH_DROP,
 		       r->priority, why);
 		break;
 	}
@@ -159,8 +174,9 @@ policy_explain(const struct policy *p, const struct explain_pkt *k, struct expla
 	else if (!e.rule && p->node.mode == MODE_SMALL && p->node.default_action == SPLIT_DIRECT)
 		decide(&e, PATH_DIRECT, 0, "the node's default (direct)");
 	else if (!e.rule)
-		decide(&e, PATH_DROP, 0, p->node.mode == MODE_SMALL ? "the node's default (drop)"
-								    : "large node: only secure traffic");
+		decide(&e, PATH_DROP, 0,
+		       p->node.mode == MODE_SMALL ? "the node's default (drop)"
+						  : "large node: only secure traffic");
 	if (e.path == PATH_TUNNEL)
 		pick_peer(p, k, &e);
 	*out = e;

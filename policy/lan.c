@@ -109,7 +109,8 @@ name_ok(const char *s, size_t max)
 	if (n == 0 || n > max || s[0] == '.' || s[0] == '-')
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.", s[i]))
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.",
+			    s[i]))
 			return false;
 	return true;
 }
@@ -204,8 +205,9 @@ dhcp_option(struct dhcp_policy *d, const char *opt, const char *v, struct errbuf
 		}
 		d->mtu = (uint16_t)n;
 	} else {
-		errbuf_add(eb, "dhcp: %s: unknown option (--server, --pool, --router, --dns, "
-			       "--domain, --lease-time, --mtu)",
+		errbuf_add(eb,
+			   "dhcp: %s: unknown option (--server, --pool, --router, --dns, "
+			   "--domain, --lease-time, --mtu)",
 			   opt);
 		return -EINVAL;
 	}
@@ -260,7 +262,8 @@ static_add(struct policy *p, int argc, char **argv, struct errbuf *eb)
 	else if (argc == 3)
 		snprintf(s.name, sizeof(s.name), "%s", argv[2]);
 	if (eb->count == before && static_find(&p->dhcp, s.mac))
-		errbuf_add(eb, "dhcp static %s: already exists (dhcp static del it first)", argv[0]);
+		errbuf_add(eb, "dhcp static %s: already exists (dhcp static del it first)",
+			   argv[0]);
 	if (eb->count == before && p->dhcp.nstatics == POLICY_DHCP_STATIC_MAX)
 		errbuf_add(eb, "dhcp static %s: at most %d static leases", argv[0],
 			   POLICY_DHCP_STATIC_MAX);
@@ -289,40 +292,6 @@ static_del(struct policy *p, int argc, char **argv, struct errbuf *eb)
 	return 0;
 }
 
-static bool
-prefix_inside(const struct prefix *in, const struct prefix *out)
-{
-	return in->family == out->family && in->len >= out->len && prefix_overlaps(in, out);
-}
-
-static int
-node_prefix_add(struct node *n, const struct prefix *q)
-{
-	struct prefix *t;
-
-	for (size_t i = 0; i < n->nprefixes; i++)
-		if (prefix_inside(q, &n->prefixes[i]))
-			return 0;
-	if (!(t = realloc(n->prefixes, (n->nprefixes + 1) * sizeof(*t))))
-		return -ENOMEM;
-	n->prefixes = t;
-	n->prefixes[n->nprefixes++] = *q;
-	return 0;
-}
-
-static void
-node_prefix_del(struct node *n, const struct prefix *q)
-{
-	for (size_t i = 0; i < n->nprefixes; i++) {
-		if (memcmp(&n->prefixes[i], q, sizeof(*q)) != 0)
-			continue;
-		memmove(&n->prefixes[i], &n->prefixes[i + 1],
-			(n->nprefixes - i - 1) * sizeof(*q));
-		n->nprefixes--;
-		return;
-	}
-}
-
 static struct lan_route *
 route_find(struct policy *p, const struct prefix *q)
 {
@@ -342,19 +311,17 @@ route_add(struct policy *p, int argc, char **argv, struct errbuf *eb)
 		errbuf_add(eb, "lan route add: give PREFIX via GATEWAY");
 		return -EINVAL;
 	}
-	if (prefix_parse(argv[0], &r.dst, "lan route: prefix ", eb) == 0 &&
-	    r.dst.family != AF_INET)
+	if (prefix_parse(argv[0], &r.dst, "lan route: prefix ", eb) == 0 && r.dst.family != AF_INET)
 		errbuf_add(eb, "lan route %s: prefix: IPv4 only for now", argv[0]);
 	if (addr_parse(argv[2], &r.gw) < 0)
 		errbuf_add(eb, "lan route %s: via %s: must be an IPv4 address", argv[0], argv[2]);
 	if (eb->count == before && route_find(p, &r.dst))
 		errbuf_add(eb, "lan route %s: already exists (lan route del it first)", argv[0]);
 	if (eb->count == before && p->nlan_routes == POLICY_LAN_ROUTE_MAX)
-		errbuf_add(eb, "lan route %s: at most %d LAN routes", argv[0], POLICY_LAN_ROUTE_MAX);
+		errbuf_add(eb, "lan route %s: at most %d LAN routes", argv[0],
+			   POLICY_LAN_ROUTE_MAX);
 	if (eb->count > before)
 		return -EINVAL;
-	if (node_prefix_add(&p->node, &r.dst) < 0)
-		return -ENOMEM;
 	p->lan_routes[p->nlan_routes++] = r;
 	return 0;
 }
@@ -376,7 +343,6 @@ route_del(struct policy *p, int argc, char **argv, struct errbuf *eb)
 	}
 	memmove(r, r + 1, (size_t)(p->lan_routes + p->nlan_routes - (r + 1)) * sizeof(*r));
 	p->nlan_routes--;
-	node_prefix_del(&p->node, &q);
 	return 0;
 }
 
@@ -446,14 +412,8 @@ lan_validate(const struct policy *p, struct errbuf *eb)
 		validate_statics(d, eb);
 	for (size_t i = 0; i < p->nlan_routes && i < POLICY_LAN_ROUTE_MAX; i++) {
 		const struct lan_route *r = &p->lan_routes[i];
-		bool held = false;
-		for (size_t j = 0; j < p->node.nprefixes; j++)
-			held |= prefix_inside(&r->dst, &p->node.prefixes[j]);
 		if (r->dst.family != AF_INET || r->gw.s_addr == 0)
 			errbuf_add(eb, "lan route %s: IPv4 prefix and gateway needed",
-				   prefix_format(&r->dst, tmp, sizeof(tmp)));
-		else if (!held)
-			errbuf_add(eb, "lan route %s: not inside this node's prefixes",
 				   prefix_format(&r->dst, tmp, sizeof(tmp)));
 	}
 }
@@ -496,15 +456,15 @@ print_dhcp_set(const struct dhcp_policy *d, struct buf *out)
 	else
 		buf_puts(out, "auto");
 	buf_printf(out, " --router %s --dns ",
-		   d->no_router	       ? "none"
+		   d->no_router	      ? "none"
 		   : d->router.s_addr ? inet_ntop(AF_INET, &d->router, a, sizeof(a))
 				      : "auto");
 	for (size_t i = 0; i < d->ndns; i++)
 		buf_printf(out, "%s%s", i ? "," : "", inet_ntop(AF_INET, &d->dns[i], a, sizeof(a)));
 	if (d->ndns == 0)
 		buf_puts(out, "none");
-	buf_printf(out, " --domain %s --lease-time %u --mtu %u\n", d->domain[0] ? d->domain : "none",
-		   d->lease_time, d->mtu);
+	buf_printf(out, " --domain %s --lease-time %u --mtu %u\n",
+		   d->domain[0] ? d->domain : "none", d->lease_time, d->mtu);
 }
 
 void
@@ -520,8 +480,9 @@ lan_print(const struct policy *p, struct buf *out)
 		print_dhcp_set(d, out);
 	for (size_t i = 0; i < p->dhcp.nstatics; i++) {
 		const struct dhcp_static_lease *s = &p->dhcp.statics[i];
-		buf_printf(out, "dhcp static add %s %s%s%s\n", lan_mac_format(s->mac, mac, sizeof(mac)),
-			   inet_ntop(AF_INET, &s->ip, a, sizeof(a)), s->name[0] ? " " : "", s->name);
+		buf_printf(
+		    out, "dhcp static add %s %s%s%s\n", lan_mac_format(s->mac, mac, sizeof(mac)),
+		    inet_ntop(AF_INET, &s->ip, a, sizeof(a)), s->name[0] ? " " : "", s->name);
 	}
 	for (size_t i = 0; i < p->nlan_routes; i++)
 		buf_printf(out, "lan route add %s via %s\n",

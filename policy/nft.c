@@ -255,21 +255,27 @@ set_ranges(const struct policy *p, enum nft_set_idx i, struct range **out)
 {
 	int family = nft_set_family(i);
 	bool local = i == NFT_LOCAL4 || i == NFT_LOCAL6;
+	struct prefix *mine = NULL;
 	struct range *r = NULL;
-	size_t n = 0;
+	size_t n = 0, nmine = 0;
 
+	if (local && policy_local_prefixes(p, &mine, &nmine) < 0)
+		return -ENOMEM;
 	/* Pass 0 counts, pass 1 fills. */
 	for (int pass = 0; pass < 2; pass++) {
 		n = 0;
 		if (local)
-			n = collect(p->node.prefixes, p->node.nprefixes, family, r, n);
+			n = collect(mine, nmine, family, r, n);
 		else
 			for (size_t s = 0; s < p->nsites; s++)
 				n = collect(p->sites[s].prefixes, p->sites[s].nprefixes, family, r,
 					    n);
-		if (pass == 0 && !(r = calloc(n ? n : 1, sizeof(*r))))
+		if (pass == 0 && !(r = calloc(n ? n : 1, sizeof(*r)))) {
+			free(mine);
 			return -ENOMEM;
+		}
 	}
+	free(mine);
 	*out = r;
 	return (int)ranges_merge(r, n);
 }
@@ -522,7 +528,7 @@ nft_build(const struct policy *p, enum domain d, struct mnl_nlmsg_batch *b, uint
 size_t
 nft_batch_limit(const struct policy *p)
 {
-	size_t n = p->node.nprefixes;
+	size_t n = p->node.nprefixes + p->nlan_routes;
 
 	for (size_t s = 0; s < p->nsites; s++)
 		n += p->sites[s].nprefixes;

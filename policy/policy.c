@@ -8,8 +8,8 @@
 #include "policy/lan.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,10 +534,38 @@ owned_cmp(const void *a, const void *b)
 	return x->len < y->len ? -1 : x->len > y->len;
 }
 
-static bool
-inside(const struct prefix *inner, const struct prefix *outer)
+bool
+prefix_inside(const struct prefix *inner, const struct prefix *outer)
 {
 	return inner->len >= outer->len && prefix_overlaps(inner, outer);
+}
+
+/* Whether a LAN route's destination is already one of the node's own prefixes. */
+static bool
+route_held(const struct policy *p, const struct lan_route *r)
+{
+	for (size_t i = 0; i < p->node.nprefixes; i++)
+		if (prefix_inside(&r->dst, &p->node.prefixes[i]))
+			return true;
+	return false;
+}
+
+int
+policy_local_prefixes(const struct policy *p, struct prefix **out, size_t *n)
+{
+	struct prefix *l = calloc(p->node.nprefixes + p->nlan_routes + 1, sizeof(*l));
+	size_t k = p->node.nprefixes;
+
+	if (!l)
+		return -ENOMEM;
+	if (k)
+		memcpy(l, p->node.prefixes, k * sizeof(*l));
+	for (size_t i = 0; i < p->nlan_routes; i++)
+		if (!route_held(p, &p->lan_routes[i]))
+			l[k++] = p->lan_routes[i].dst;
+	*out = l;
+	*n = k;
+	return 0;
 }
 
 /*
@@ -552,7 +580,7 @@ check_overlaps(const struct owned_prefix *all, size_t n, struct errbuf *eb)
 	size_t top = 0;
 
 	for (size_t j = 1; j < n; j++) {
-		if (!inside(all[j].p, all[top].p)) {
+		if (!prefix_inside(all[j].p, all[top].p)) {
 			top = j;
 			continue;
 		}
@@ -566,7 +594,7 @@ check_overlaps(const struct owned_prefix *all, size_t n, struct errbuf *eb)
 static size_t
 count_prefixes(const struct policy *p)
 {
-	size_t n = p->node.nprefixes;
+	size_t n = p->node.nprefixes + p->nlan_routes;
 
 	for (size_t i = 0; i < p->nsites; i++)
 		n += p->sites[i].nprefixes;
@@ -591,7 +619,7 @@ secure_owner(const struct owned_prefix *all, size_t n, const struct prefix *dst)
 		else
 			hi = mid;
 	}
-	if (lo > 0 && inside(dst, all[lo - 1].p))
+	if (lo > 0 && prefix_inside(dst, all[lo - 1].p))
 		return all[lo - 1].site ? all[lo - 1].owner : "this node";
 	return NULL;
 }
@@ -611,11 +639,13 @@ validate_rule(const struct policy *p, const struct owned_prefix *all, size_t n,
 		if (!policy_site_find(p, r->site))
 			errbuf_add(eb, "split %u: site '%s': no such site", r->priority, r->site);
 		if (!r->has_dst)
-			errbuf_add(eb, "split %u: tunnel needs --dst (it becomes the site's allowed-ips)",
-				   r->priority);
+			errbuf_add(
+			    eb, "split %u: tunnel needs --dst (it becomes the site's allowed-ips)",
+			    r->priority);
 	}
 	if (r->action == SPLIT_DIRECT && r->has_dst && (owner = secure_owner(all, n, &r->dst)))
-		errbuf_add(eb, "split %u: dst %s: secure (%s); a secure destination never goes direct",
+		errbuf_add(eb,
+			   "split %u: dst %s: secure (%s); a secure destination never goes direct",
 			   r->priority, prefix_format(&r->dst, tmp, sizeof(tmp)), owner);
 }
 
@@ -651,10 +681,14 @@ policy_validate(const struct policy *p, struct errbuf *eb)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->node.nprefixes; i++)
 		all[n++] = (struct owned_prefix){"node", false, &p->node.prefixes[i]};
+	for (size_t i = 0; i < p->nlan_routes; i++)
+		if (!route_held(p, &p->lan_routes[i]))
+			all[n++] =
+			    (struct owned_prefix){"node (lan route)", false, &p->lan_routes[i].dst};
 	for (size_t i = 0; i < p->nsites; i++)
 		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
-			all[n++] = (struct owned_prefix){p->sites[i].name, true,
-							 &p->sites[i].prefixes[j]};
+			all[n++] =
+			    (struct owned_prefix){p->sites[i].name, true, &p->sites[i].prefixes[j]};
 	qsort(all, n, sizeof(*all), owned_cmp);
 	check_overlaps(all, n, eb);
 	if (p->node.default_action == SPLIT_TUNNEL)

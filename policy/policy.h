@@ -16,7 +16,7 @@
 
 #define POLICY_NAME_MAX 31
 #define WG_KEY_LEN 32
-#define WG_KEY_B64_LEN 45 /* 44 characters and the NUL */
+#define WG_KEY_B64_LEN 45     /* 44 characters and the NUL */
 #define POLICY_PREFIX_MAX 256 /* per site */
 #define POLICY_SITE_MAX 1024
 
@@ -43,10 +43,10 @@
 #define MARK_MASK 0x00ff0000u
 #define MARK_SECURE 0x00010000u /* red: destination is another site */
 #define MARK_DIRECT 0x00020000u /* red: destination goes straight to black */
-#define MARK_WG 0x00030000u /* crypto: WireGuard's own UDP */
-#define TABLE_SECURE 100 /* red: to crypto; crypto: sites via wg0, own site to red */
-#define TABLE_DIRECT 101 /* red: to black */
-#define TABLE_WG 102 /* crypto: WireGuard UDP to black */
+#define MARK_WG 0x00030000u	/* crypto: WireGuard's own UDP */
+#define TABLE_SECURE 100	/* red: to crypto; crypto: sites via wg0, own site to red */
+#define TABLE_DIRECT 101	/* red: to black */
+#define TABLE_WG 102		/* crypto: WireGuard UDP to black */
 #define RULE_PRIO 1000
 
 #define POLICY_RULE_MAX 4096
@@ -137,13 +137,13 @@ struct dhcp_static_lease {
 struct dhcp_policy {
 	bool enabled;
 	struct in_addr pool_start, pool_end; /* both 0: derived */
-	bool no_router;                      /* send no router option */
-	struct in_addr router;               /* 0: red's LAN address */
-	uint32_t lease_time;                 /* seconds */
+	bool no_router;			     /* send no router option */
+	struct in_addr router;		     /* 0: red's LAN address */
+	uint32_t lease_time;		     /* seconds */
 	struct in_addr dns[POLICY_DHCP_DNS_MAX];
 	uint8_t ndns;
 	char domain[POLICY_DHCP_DOMAIN_MAX + 1]; /* "": not sent */
-	uint16_t mtu;                            /* 0: not sent */
+	uint16_t mtu;				 /* 0: not sent */
 	struct dhcp_static_lease statics[POLICY_DHCP_STATIC_MAX];
 	size_t nstatics;
 };
@@ -185,6 +185,16 @@ int prefix_parse(const char *s, struct prefix *out, const char *what, struct err
 char *prefix_format(const struct prefix *p, char *buf, size_t len);
 /* True when the two prefixes share any address. */
 bool prefix_overlaps(const struct prefix *a, const struct prefix *b);
+/* Whether all of inner lies within outer (same family). */
+bool prefix_inside(const struct prefix *inner, const struct prefix *outer);
+/*
+ * This node's secure prefixes as the kernel must see them: its own, then
+ * each LAN route's destination that none of them holds (a network behind a
+ * router on the LAN is this site's too). Derived, never stored: a route's
+ * prefix comes and goes with the route. *out (caller frees) may be NULL
+ * when *n is 0. Returns 0 or -ENOMEM.
+ */
+int policy_local_prefixes(const struct policy *p, struct prefix **out, size_t *n);
 /* "1.2.3.4:51820" or "[2001:db8::1]:51820". */
 int endpoint_parse(const char *s, struct endpoint *out, const char *what, struct errbuf *eb);
 char *endpoint_format(const struct endpoint *e, char *buf, size_t len);

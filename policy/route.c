@@ -147,7 +147,7 @@ rule_dst_seen(const struct policy *p, size_t i)
 }
 
 static void
-plan_crypto(const struct policy *p, struct plan *pl)
+plan_crypto(const struct policy *p, const struct prefix *mine, size_t nmine, struct plan *pl)
 {
 	plan_rule(pl, RULE_PRIO, TABLE_WG, MARK_WG, MARK_MASK);
 	plan_rule(pl, RULE_PRIO + 1, TABLE_SECURE, 0, 0);
@@ -175,21 +175,19 @@ plan_crypto(const struct policy *p, struct plan *pl)
 			plan_dev(pl, TABLE_SECURE, &r->dst, IF_WG);
 	}
 	/* IPv6 node prefixes wait for IPv6 next hops on the internal links. */
-	for (size_t i = 0; i < p->node.nprefixes; i++)
-		if (p->node.prefixes[i].family == AF_INET)
-			plan_via(pl, TABLE_SECURE, &p->node.prefixes[i], TOPO_RED_TO_CRYPTO,
-				 IF_TO_RED);
+	for (size_t i = 0; i < nmine; i++)
+		if (mine[i].family == AF_INET)
+			plan_via(pl, TABLE_SECURE, &mine[i], TOPO_RED_TO_CRYPTO, IF_TO_RED);
 	plan_unreachable(pl, TABLE_SECURE);
 }
 
 /* Replies to red's direct traffic, de-NATed by black, go back to red. */
 static void
-plan_black(const struct policy *p, struct plan *pl)
+plan_black(const struct prefix *mine, size_t nmine, struct plan *pl)
 {
-	for (size_t i = 0; i < p->node.nprefixes; i++)
-		if (p->node.prefixes[i].family == AF_INET)
-			plan_via(pl, RT_TABLE_MAIN, &p->node.prefixes[i], TOPO_RED_TO_BLACK,
-				 IF_TO_RED);
+	for (size_t i = 0; i < nmine; i++)
+		if (mine[i].family == AF_INET)
+			plan_via(pl, RT_TABLE_MAIN, &mine[i], TOPO_RED_TO_BLACK, IF_TO_RED);
 }
 
 int
@@ -197,6 +195,8 @@ route_plan(const struct policy *p, enum domain d, struct route_want **routes, si
 	   struct rule_want **rules, size_t *nrules)
 {
 	struct plan pl = {0};
+	struct prefix *mine = NULL;
+	size_t nmine = 0;
 
 	if ((unsigned)d >= DOMAIN_COUNT)
 		return -EINVAL;
@@ -207,7 +207,7 @@ route_plan(const struct policy *p, enum domain d, struct route_want **routes, si
 	pl.ucap = 4;
 	pl.r = calloc(pl.rcap, sizeof(*pl.r));
 	pl.u = calloc(pl.ucap, sizeof(*pl.u));
-	if (!pl.r || !pl.u) {
+	if (!pl.r || !pl.u || policy_local_prefixes(p, &mine, &nmine) < 0) {
 		free(pl.r);
 		free(pl.u);
 		return -ENOMEM;
@@ -215,9 +215,10 @@ route_plan(const struct policy *p, enum domain d, struct route_want **routes, si
 	if (d == DOMAIN_RED)
 		plan_red(p, &pl);
 	else if (d == DOMAIN_CRYPTO)
-		plan_crypto(p, &pl);
+		plan_crypto(p, mine, nmine, &pl);
 	else
-		plan_black(p, &pl);
+		plan_black(mine, nmine, &pl);
+	free(mine);
 	*routes = pl.r;
 	*nroutes = pl.nr;
 	*rules = pl.u;

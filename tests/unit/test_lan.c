@@ -19,9 +19,9 @@
 #include <unistd.h>
 
 #include "policy/edit.h"
-#include "tests/unit/unit_edit.h"
 #include "policy/lan.h"
 #include "storage/store.h"
+#include "tests/unit/unit_edit.h"
 
 static void
 lab_node(struct policy *p)
@@ -59,9 +59,10 @@ test_dhcp_set(void **state)
 
 	(void)state;
 	lab_node(&p);
-	assert_int_equal(edit(&p, &eb, "dhcp set --pool 10.1.1.50-10.1.1.60 --router none "
-				       "--dns 1.1.1.1,9.9.9.9 --domain lan.example --lease-time 120 "
-				       "--mtu 1400"),
+	assert_int_equal(edit(&p, &eb,
+			      "dhcp set --pool 10.1.1.50-10.1.1.60 --router none "
+			      "--dns 1.1.1.1,9.9.9.9 --domain lan.example --lease-time 120 "
+			      "--mtu 1400"),
 			 0);
 	assert_string_equal(inet_ntop(AF_INET, &p.dhcp.pool_end, a, sizeof(a)), "10.1.1.60");
 	assert_true(p.dhcp.no_router);
@@ -84,8 +85,9 @@ test_dhcp_set_errors(void **state)
 	lab_node(&p);
 	assert_int_equal(edit(&p, &eb, "dhcp set --pool 10.1.1.9-10.1.1.1"), -EINVAL);
 	assert_non_null(strstr(eb.text, "dhcp: pool: the start must not be after the end"));
-	assert_int_equal(edit(&p, &eb, "dhcp set --pool banana --dns 1.2.3.4,x --lease-time 5 "
-				       "--mtu 100 --server maybe --domain a/b --colour red"),
+	assert_int_equal(edit(&p, &eb,
+			      "dhcp set --pool banana --dns 1.2.3.4,x --lease-time 5 "
+			      "--mtu 100 --server maybe --domain a/b --colour red"),
 			 -EINVAL);
 	assert_non_null(strstr(eb.text, "dhcp: pool banana: must be START-END"));
 	assert_non_null(strstr(eb.text, "dhcp: dns 1.2.3.4,x: must be 1-3 IPv4 addresses"));
@@ -129,6 +131,34 @@ test_statics(void **state)
 	policy_free(&p);
 }
 
+/* Whether prefix text is among this node's secure prefixes as the kernel sees them. */
+static bool
+local_has(const struct policy *p, const char *text)
+{
+	struct errbuf eb = {0};
+	struct prefix q, *l = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	assert_int_equal(prefix_parse(text, &q, "", &eb), 0);
+	assert_int_equal(policy_local_prefixes(p, &l, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		found |= memcmp(&l[i], &q, sizeof(q)) == 0;
+	free(l);
+	return found;
+}
+
+static size_t
+local_count(const struct policy *p)
+{
+	struct prefix *l = NULL;
+	size_t n = 0;
+
+	assert_int_equal(policy_local_prefixes(p, &l, &n), 0);
+	free(l);
+	return n;
+}
+
 static void
 test_lan_routes(void **state)
 {
@@ -138,18 +168,27 @@ test_lan_routes(void **state)
 	(void)state;
 	lab_node(&p);
 	assert_int_equal(edit(&p, &eb, "lan route add 10.1.5.0/24 via 10.1.1.254"), 0);
-	assert_int_equal(p.node.nprefixes, 1); /* inside 10.1.0.0/16: no new prefix */
+	assert_int_equal(local_count(&p), 1); /* inside 10.1.0.0/16: no new prefix */
 	assert_int_equal(edit(&p, &eb, "lan route add 172.16.0.0/24 via 10.1.1.254"), 0);
-	assert_int_equal(p.node.nprefixes, 2); /* becomes a secure prefix of this site */
+	assert_true(local_has(&p, "172.16.0.0/24")); /* a secure prefix of this site */
+	assert_int_equal(p.node.nprefixes, 1);	     /* derived, not stored */
 	assert_int_equal(edit(&p, &eb, "lan route add 172.16.0.0/24 via 10.1.1.253"), -EINVAL);
 	assert_non_null(strstr(eb.text, "already exists"));
 	assert_int_equal(edit(&p, &eb, "lan route add fd00::/64 via 10.1.1.1"), -EINVAL);
 	assert_non_null(strstr(eb.text, "IPv4 only"));
 	assert_int_equal(edit(&p, &eb, "lan route add 10.9.0.0/16 10.1.1.1"), -EINVAL);
 	assert_non_null(strstr(eb.text, "give PREFIX via GATEWAY"));
+	/* Replacing the node's own prefixes keeps what the routes reach. */
+	assert_int_equal(edit(&p, &eb, "node set --prefix 10.1.0.0/16,fd00:0:1::/48"), 0);
+	assert_true(local_has(&p, "172.16.0.0/24"));
+	assert_int_equal(policy_validate(&p, &eb), 0);
 	assert_int_equal(edit(&p, &eb, "lan route del 172.16.0.0/24"), 0);
-	assert_int_equal(p.node.nprefixes, 1);
+	assert_false(local_has(&p, "172.16.0.0/24"));
 	assert_int_equal(p.nlan_routes, 1);
+	/* A route to exactly the node's own prefix: deleting it leaves the prefix. */
+	assert_int_equal(edit(&p, &eb, "lan route add 10.1.0.0/16 via 10.1.1.254"), 0);
+	assert_int_equal(edit(&p, &eb, "lan route del 10.1.0.0/16"), 0);
+	assert_true(local_has(&p, "10.1.0.0/16"));
 	policy_free(&p);
 }
 
@@ -164,8 +203,9 @@ test_print_round_trip(void **state)
 
 	(void)state;
 	lab_node(&p);
-	assert_int_equal(edit(&p, &eb, "dhcp set --pool 10.1.1.100-10.1.1.120 --dns 10.1.1.53 "
-				       "--domain lan --lease-time 600 --mtu 1400 --router 10.1.1.254"),
+	assert_int_equal(edit(&p, &eb,
+			      "dhcp set --pool 10.1.1.100-10.1.1.120 --dns 10.1.1.53 "
+			      "--domain lan --lease-time 600 --mtu 1400 --router 10.1.1.254"),
 			 0);
 	assert_int_equal(edit(&p, &eb, "dhcp static add 02:00:00:00:00:01 10.1.1.50 printer"), 0);
 	assert_int_equal(edit(&p, &eb, "lan route add 172.16.0.0/24 via 10.1.1.254"), 0);
@@ -174,7 +214,8 @@ test_print_round_trip(void **state)
 	assert_non_null(strstr(buf_str(&out), "dhcp set --server on --pool 10.1.1.100-10.1.1.120 "
 					      "--router 10.1.1.254 --dns 10.1.1.53 --domain lan "
 					      "--lease-time 600 --mtu 1400\n"));
-	assert_non_null(strstr(buf_str(&out), "dhcp static add 02:00:00:00:00:01 10.1.1.50 printer\n"));
+	assert_non_null(
+	    strstr(buf_str(&out), "dhcp static add 02:00:00:00:00:01 10.1.1.50 printer\n"));
 	assert_non_null(strstr(buf_str(&out), "lan route add 172.16.0.0/24 via 10.1.1.254\n"));
 	policy_init(&q);
 	text = strdup(buf_str(&out));
@@ -222,8 +263,9 @@ test_store_round_trip(void **state)
 	lab_node(&p);
 	p.revision = 1;
 	assert_int_equal(store_commit(st, &p, "test", NULL), 0); /* a revision with defaults */
-	assert_int_equal(edit(&p, &eb, "dhcp set --pool 10.1.1.100-10.1.1.120 --dns 1.1.1.1,9.9.9.9 "
-				       "--router none --lease-time 600"),
+	assert_int_equal(edit(&p, &eb,
+			      "dhcp set --pool 10.1.1.100-10.1.1.120 --dns 1.1.1.1,9.9.9.9 "
+			      "--router none --lease-time 600"),
 			 0);
 	assert_int_equal(edit(&p, &eb, "dhcp static add 02:00:00:00:00:01 10.1.1.50 printer"), 0);
 	assert_int_equal(edit(&p, &eb, "dhcp static add 02:00:00:00:00:02 10.1.1.51"), 0);
@@ -254,9 +296,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),	   cmocka_unit_test(test_dhcp_set),
+	    cmocka_unit_test(test_defaults),	    cmocka_unit_test(test_dhcp_set),
 	    cmocka_unit_test(test_dhcp_set_errors), cmocka_unit_test(test_statics),
-	    cmocka_unit_test(test_lan_routes),	   cmocka_unit_test(test_print_round_trip),
+	    cmocka_unit_test(test_lan_routes),	    cmocka_unit_test(test_print_round_trip),
 	    cmocka_unit_test(test_default_pool),    cmocka_unit_test(test_store_round_trip),
 	};
 
