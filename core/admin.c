@@ -39,15 +39,52 @@ audit_role_of(const struct ctl_peer *peer)
 	}
 }
 
-/* Joins argv with spaces into buf, cut to fit. */
+/* Commands whose options may carry a secret (the unlock secret, a passphrase). */
+static bool
+secret_options(int argc, char **argv)
+{
+	return argc > 0 && (strcmp(argv[0], "unlock") == 0 || strcmp(argv[0], "key") == 0);
+}
+
+/* Appends c to buf at *used, a control byte as \xNN: a record stays one line. */
+static void
+put_char(char *buf, size_t len, size_t *used, unsigned char c)
+{
+	if (*used >= len)
+		return;
+	if (c < 0x20 || c == 0x7f)
+		*used += (size_t)snprintf(buf + *used, len - *used, "\\x%02x", c);
+	else if (*used + 1 < len) {
+		buf[(*used)++] = (char)c;
+		buf[*used] = '\0';
+	}
+}
+
+/*
+ * The command as recorded: argv joined with spaces, cut to fit. Every
+ * record goes through here, whoever calls (a change, a refusal), so no path
+ * can write a secret or a line break into the log: for unlock and key the
+ * record stops at the first option.
+ */
 static void
 join_words(int argc, char **argv, char *buf, size_t len)
 {
+	bool secret = secret_options(argc, argv);
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (int i = 0; i < argc && used < len; i++)
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? " " : "", argv[i]);
+	for (int i = 0; i < argc && used < len; i++) {
+		if (secret && argv[i][0] == '-') {
+			put_char(buf, len, &used, ' ');
+			for (const char *c = "[options withheld]"; *c; c++)
+				put_char(buf, len, &used, (unsigned char)*c);
+			break;
+		}
+		if (i)
+			put_char(buf, len, &used, ' ');
+		for (const char *c = argv[i]; *c; c++)
+			put_char(buf, len, &used, (unsigned char)*c);
+	}
 }
 
 void

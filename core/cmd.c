@@ -438,10 +438,10 @@ key_cmd(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv, st
 	bool unlock = strcmp(argv[0], "unlock") == 0;
 	bool rotates = argc > 1 && (strcmp(argv[1], "generate") == 0 || strcmp(argv[1], "rotate") == 0);
 
-	/* The command's words only: where the unlock secret lives stays off the record. */
+	/* admin_audit keeps the secret-bearing options off the record. */
 	if (unlock || rotates)
-		admin_audit(d, peer, unlock ? AUDIT_KIND_UNLOCK : AUDIT_KIND_KEY_ROTATION,
-			    unlock ? 1 : 2, argv, 0,
+		admin_audit(d, peer, unlock ? AUDIT_KIND_UNLOCK : AUDIT_KIND_KEY_ROTATION, argc,
+			    argv, 0,
 			    st != CTL_OK	? ""
 			    : unlock	? "sealed key opened"
 					: "new WireGuard key pair",

@@ -46,6 +46,19 @@ check "no role: the message names the user and the groups" \
 	has 'permission denied: umbt-none (uid [0-9]*) is neither root nor in group umbral-admin or umbral-operator; connection closed'
 expect_rc 3 "no role: site list refused at the socket" as umbt-none site list
 expect_rc 3 "no role: site add refused at the socket" as umbt-none site add t1 --key "$k1" --prefix 10.77.0.0/16
+# A refused unlock must not put the secret it carried into the log operators read;
+# a word with a line break must not forge a line of the log.
+head -c 32 /dev/urandom >"$WORK/op.secret"
+chmod 0644 "$WORK/op.secret"
+chmod 0755 "$WORK"
+secret_hex=$(od -An -tx1 -v "$WORK/op.secret" | tr -d ' \n')
+expect_rc 3 "operator: unlock is refused" as umbt-op unlock --unlock-file "$WORK/op.secret"
+expect_rc 3 "no role: a command with a line break in a word is refused" as umbt-none site del "$(printf 'x\nFORGED-LINE')"
+U log >"$WORK/log-secret.txt" 2>&1
+check "the refused unlock is in the log, its secret is not" \
+	sh -c "grep -q 'unlock \[options withheld\]' '$WORK/log-secret.txt' && ! grep -qi '$secret_hex' '$WORK/log-secret.txt'"
+check "the line break is recorded as \\x0a, on the record's own line" \
+	sh -c "grep -q 'site del x\\\\x0aFORGED-LINE' '$WORK/log-secret.txt' && ! grep -q '^FORGED-LINE' '$WORK/log-secret.txt'"
 expect_rc 0 "umbral-admin member: site add t1" as umbt-adm site add t1 --key "$k1" --prefix 10.77.0.0/16
 check "the admin's change is revision $((r0 + 1)) everywhere" [ "$(revs)" = "$((r0 + 1)) $((r0 + 1)) $((r0 + 1))" ]
 
@@ -64,7 +77,7 @@ check "log: the change's summary says what changed" \
 	jqe '[.[] | select(.user == "umbt-adm")][0].summary | test("^\\+1 -0; \\+ site add t1 ")' "$WORK/log.json"
 U log >"$WORK/out"
 check "log: the lab's key generation is a key-rotation record from crypto" \
-	jqe '[.[] | select(.kind == "key-rotation" and .domain == "crypto" and .outcome == "ok" and .command == "key generate")] | length == 1' "$WORK/log.json"
+	jqe '[.[] | select(.kind == "key-rotation" and .domain == "crypto" and .outcome == "ok" and .command == "key generate [options withheld]")] | length == 1' "$WORK/log.json"
 check "log (text): the refusal is there, one line" has 'operator umbt-op (uid [0-9]*) refused denied: site add t1'
 check "log --since in the future shows nothing" [ "$(U log --since @$(($(date +%s) + 3600)) --json | jq length)" -eq 0 ]
 check "log --since 10m shows the change" sh -c "'$UMBRAL' -N s1 log --since 10m | grep -q 'site add t1'"
