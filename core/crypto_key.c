@@ -73,22 +73,20 @@ secret_from_hex(const char *cmd, const char *hex, struct secret *s, struct buf *
 }
 
 /*
- * Takes "--secret-hex HEX", "--file PATH" or "--passphrase TEXT" out of argv (and "--force" into
- * *force when force is not NULL). Returns 0, or CTL_INVALID with the reason
- * in reply. On success s is the caller's to secret_free().
+ * Takes "--secret-hex HEX" or "--passphrase TEXT" out of argv, and "--force"
+ * into *force when force is not NULL. The CLI reads an unlock file itself:
+ * crypto opens no path a caller names. Returns 0, or CTL_INVALID with the
+ * reason in reply. On success s is the caller's to secret_free().
  */
 static int
 secret_from_args(const char *cmd, int argc, char **argv, bool *force, struct secret *s,
 		 struct buf *reply)
 {
-	const char *file = NULL, *pass = NULL, *hex = NULL;
-	int ret;
+	const char *pass = NULL, *hex = NULL;
 
 	for (int i = 0; i < argc; i++) {
 		if (force && strcmp(argv[i], "--force") == 0)
 			*force = true;
-		else if (strcmp(argv[i], "--file") == 0 && i + 1 < argc)
-			file = argv[++i];
 		else if (strcmp(argv[i], "--passphrase") == 0 && i + 1 < argc)
 			pass = argv[++i];
 		else if (strcmp(argv[i], "--secret-hex") == 0 && i + 1 < argc)
@@ -100,23 +98,13 @@ secret_from_args(const char *cmd, int argc, char **argv, bool *force, struct sec
 			return CTL_INVALID;
 		}
 	}
-	if ((file != NULL) + (pass != NULL) + (hex != NULL) != 1) {
+	if ((pass != NULL) + (hex != NULL) != 1) {
 		buf_printf(reply, "%s: needs the unlock secret (--unlock-file PATH or the terminal)\n",
 			   cmd);
 		return CTL_INVALID;
 	}
 	if (hex)
 		return secret_from_hex(cmd, hex, s, reply);
-	if (file) {
-		ret = keystore_secret_load(file, &s->bytes, &s->len);
-		if (ret < 0) {
-			buf_printf(reply, "%s: unlock file %s: %s\n", cmd, file,
-				   ret == -EINVAL ? "empty or larger than 4096 bytes"
-						  : strerror(-ret));
-			return CTL_INVALID;
-		}
-		return 0;
-	}
 	s->len = strlen(pass);
 	if (s->len == 0 || s->len > KEYSTORE_SECRET_MAX) {
 		buf_printf(reply, "%s: the passphrase must be 1-%d bytes\n", cmd, KEYSTORE_SECRET_MAX);
