@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
+#include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -321,6 +322,26 @@ sandbox_install(enum domain d)
 	return load(ctx);
 }
 
+/*
+ * unshare and setns are denied above; clone can make namespaces too (a new
+ * user namespace would give wireguard-go every capability in it). Each
+ * CLONE_NEW* bit kills; clone3, whose flags lie in memory a filter cannot
+ * read, answers ENOSYS so that libc and Go fall back to clone.
+ */
+static int
+deny_new_namespaces(scmp_filter_ctx ctx)
+{
+	static const uint64_t bits[] = {CLONE_NEWNS,  CLONE_NEWUSER, CLONE_NEWNET,   CLONE_NEWPID,
+					CLONE_NEWIPC, CLONE_NEWUTS,  CLONE_NEWCGROUP};
+	int ret;
+
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if ((ret = seccomp_rule_add(ctx, SCMP_ACT_KILL_PROCESS, SCMP_SYS(clone), 1,
+					    SCMP_A0(SCMP_CMP_MASKED_EQ, bits[i], bits[i]))) < 0)
+			return ret;
+	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+}
+
 int
 sandbox_install_launcher(void)
 {
@@ -329,7 +350,8 @@ sandbox_install_launcher(void)
 
 	if (!ctx)
 		return -ENOMEM;
-	if ((ret = allow_names(ctx, NAMES(sys_launcher_deny), SCMP_ACT_KILL_PROCESS)) < 0) {
+	if ((ret = allow_names(ctx, NAMES(sys_launcher_deny), SCMP_ACT_KILL_PROCESS)) < 0 ||
+	    (ret = deny_new_namespaces(ctx)) < 0) {
 		seccomp_release(ctx);
 		return ret;
 	}

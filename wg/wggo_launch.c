@@ -92,14 +92,26 @@ recv_req(int sock, struct launch_req *req, int fds[LAUNCH_FDS])
 	if (n <= 0)
 		return n == 0 ? 0 : -errno;
 	cm = CMSG_FIRSTHDR(&mh);
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
 		nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		memcpy(fds, CMSG_DATA(cm), nfds * sizeof(int));
+	/*
+	 * The control buffer rounds up and may hold one fd more than asked for:
+	 * any count but ours is refused, its fds closed where they lie, before
+	 * anything is copied into fds[].
+	 */
+	if (nfds != LAUNCH_FDS) {
+		for (size_t i = 0; i < nfds; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(fd));
+			close(fd);
+		}
+		return -EINVAL;
 	}
-	if (nfds == LAUNCH_FDS && (size_t)n == sizeof(*req) && !(mh.msg_flags & MSG_CTRUNC) &&
+	memcpy(fds, CMSG_DATA(cm), sizeof(int) * LAUNCH_FDS);
+	if ((size_t)n == sizeof(*req) && !(mh.msg_flags & MSG_CTRUNC) &&
 	    ifname_ok(req->ifname, sizeof(req->ifname)))
 		return 1;
-	for (size_t i = 0; i < nfds; i++)
+	for (size_t i = 0; i < LAUNCH_FDS; i++)
 		close(fds[i]);
 	return -EINVAL;
 }

@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,13 +96,23 @@ test_give_tree(void **state)
 	assert_int_equal(system(path), 0);
 }
 
-enum probe { PROBE_GETPID, PROBE_EXECVE, PROBE_PACKET, PROBE_WX, PROBE_UNSHARE };
+enum probe {
+	PROBE_GETPID,
+	PROBE_EXECVE,
+	PROBE_PACKET,
+	PROBE_WX,
+	PROBE_UNSHARE,
+	PROBE_FORK,	     /* clone without a new namespace */
+	PROBE_CLONE_NEWUSER, /* clone into a new user namespace */
+	PROBE_CLONE3,	     /* exits 3 unless clone3 answers ENOSYS */
+};
 
 /* Makes one call; returns only when the filter let it through. */
 static void
 probe(enum probe p)
 {
 	char *const none[] = {NULL};
+	pid_t pid;
 	void *m;
 
 	switch (p) {
@@ -121,6 +132,21 @@ probe(enum probe p)
 		break;
 	case PROBE_UNSHARE:
 		(void)unshare(0);
+		break;
+	case PROBE_FORK:
+		if ((pid = fork()) == 0)
+			_exit(0);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		break;
+	case PROBE_CLONE_NEWUSER:
+		/* The raw call: glibc's clone() wants a stack; the filter acts first. */
+		if (syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0) == 0)
+			_exit(0);
+		break;
+	case PROBE_CLONE3:
+		if (syscall(SYS_clone3, NULL, 0) != -1 || errno != ENOSYS)
+			_exit(3);
 		break;
 	}
 }
@@ -174,6 +200,10 @@ test_filters(void **state)
 	/* The launcher's deny-list: exec is its job, namespaces are not. */
 	assert_int_equal(run_filtered(DOMAIN_COUNT, PROBE_EXECVE, NULL), 0);
 	assert_true(killed_by_sigsys(run_filtered(DOMAIN_COUNT, PROBE_UNSHARE, NULL)));
+	/* Threads and children yes, new namespaces by clone no, clone3 falls back. */
+	assert_int_equal(run_filtered(DOMAIN_COUNT, PROBE_FORK, NULL), 0);
+	assert_true(killed_by_sigsys(run_filtered(DOMAIN_COUNT, PROBE_CLONE_NEWUSER, NULL)));
+	assert_int_equal(run_filtered(DOMAIN_COUNT, PROBE_CLONE3, NULL), 0);
 }
 
 static void
