@@ -53,6 +53,33 @@ priv_user_lookup(const char *name, struct priv_user *out)
 
 static int give_dir(int dfd, bool self, const char *prefix, const struct priv_user *u, int depth);
 
+/*
+ * Gives one file. The user it goes to may write this directory, so the
+ * name is no proof of what it names: the inode is pinned (O_PATH, not
+ * following a link), and one with another hard link is refused, since it
+ * could be a root file linked in to be given away. A symbolic link is left
+ * alone. Only the pinned inode changes owner.
+ */
+static int
+give_file(int dfd, const char *name, const struct priv_user *u)
+{
+	struct stat st;
+	int fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		ret = -errno;
+	else if (S_ISLNK(st.st_mode) || (st.st_uid == u->uid && st.st_gid == u->gid))
+		ret = 0;
+	else if (st.st_nlink != 1)
+		ret = -EMLINK;
+	else if (fchownat(fd, "", u->uid, u->gid, AT_EMPTY_PATH) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 /* Gives the entry name of dfd, and what is below it when it is a directory. */
 static int
 give_entry(int dfd, const char *name, const struct priv_user *u, int depth)
@@ -63,7 +90,7 @@ give_entry(int dfd, const char *name, const struct priv_user *u, int depth)
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
-		return fchownat(dfd, name, u->uid, u->gid, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+		return give_file(dfd, name, u);
 	if (depth >= GIVE_DEPTH_MAX)
 		return -ELOOP;
 	/* Opened, not followed: a directory swapped for a link fails here. */

@@ -61,7 +61,10 @@ test_user_lookup(void **state)
 	assert_int_equal(priv_user_lookup("no-such-user-umbral-test", &u), -ENOENT);
 }
 
-/* A tree with a file, a directory and a link to a file outside it: the link is not followed. */
+/*
+ * A tree with a file, a directory and a link to a file outside it: the link
+ * is not followed; a hard link to it is refused.
+ */
 static void
 test_give_tree(void **state)
 {
@@ -92,6 +95,12 @@ test_give_tree(void **state)
 	assert_int_equal(stat(outside, &st), 0);
 	assert_int_equal(st.st_uid, 0); /* the link's target stayed root's */
 	assert_int_equal(priv_give_tree(path, &u), -ENOTDIR);
+	/* A hard link to a root file (what the user could plant) is refused, not given. */
+	snprintf(path, sizeof(path), "%s/hard", dir);
+	assert_int_equal(link(outside, path), 0);
+	assert_int_equal(priv_give_tree(dir, &u), -EMLINK);
+	assert_int_equal(stat(outside, &st), 0);
+	assert_int_equal(st.st_uid, 0);
 	snprintf(path, sizeof(path), "rm -rf %s %s", dir, outside);
 	assert_int_equal(system(path), 0);
 }

@@ -111,6 +111,9 @@ unprivileged() { # NS
 for d in red crypto black; do
 	check "umbrald $d runs as umbral with no_new_privs and a seccomp filter" unprivileged "$d"
 done
+check "boot turned on fs.protected_hardlinks and protected_symlinks" \
+	[ "$(cat /proc/sys/fs/protected_hardlinks /proc/sys/fs/protected_symlinks)" = "1
+1" ]
 f=$(cat /run/umbral-boot-hook.fails 2>/dev/null)
 check "boot-time fail-closed check ran before the daemons, no failure (lines 'boot:' above)" [ "$f" = 0 ]
 
