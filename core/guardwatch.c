@@ -22,6 +22,7 @@
 
 #include "core/daemon.h"
 #include "core/log.h"
+#include "core/nl.h"
 #include "storage/audit.h"
 
 #define GUARD_POLL_INTERVAL 1.0
@@ -45,28 +46,19 @@ audit_event(struct daemon *d, int kind, const char *summary)
 
 /* "a (n packets), b (n packets)" of the top sources, into buf. */
 static void
-sources_text(const struct guard_watch *w, char *buf, size_t len)
+sources_text(const struct guard_counts *g, char *buf, size_t len)
 {
 	char addr[INET6_ADDRSTRLEN];
 	size_t at = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < w->ntop && at < len; i++) {
-		inet_ntop(w->top[i].family, w->top[i].addr, addr, sizeof(addr));
+	for (size_t i = 0; i < g->ntop && at < len; i++) {
+		inet_ntop(g->top[i].family, g->top[i].addr, addr, sizeof(addr));
 		at += (size_t)snprintf(buf + at, len - at, "%s%s (%" PRIu64 " packets)",
-				       i ? ", " : "", addr, w->top[i].packets);
+				       i ? ", " : "", addr, g->top[i].packets);
 	}
-	if (w->nsources > w->ntop && at < len)
-		snprintf(buf + at, len - at, " and %zu more", w->nsources - w->ntop);
-}
-
-static void
-keep_top(struct guard_watch *w, const struct guard_counts *g)
-{
-	w->nsources = g->nsources;
-	w->ntop = g->nsources < GUARD_TOP ? g->nsources : GUARD_TOP;
-	if (w->ntop) /* sources is NULL when there are none: no memcpy from NULL */
-		memcpy(w->top, g->sources, w->ntop * sizeof(*w->top));
+	if (g->nsources > g->ntop && at < len)
+		snprintf(buf + at, len - at, " and %zu more", g->nsources - g->ntop);
 }
 
 static void
@@ -77,11 +69,9 @@ never_check(struct daemon *d, struct guard_watch *w, uint64_t dn, time_t now)
 	if (!dn)
 		return;
 	w->never_total += dn;
-	if (w->never_at && now - w->never_at < NEVER_REPEAT) {
-		w->never_at_last = now;
+	if (w->never_at && now - w->never_at < NEVER_REPEAT)
 		return;
-	}
-	w->never_at = w->never_at_last = now;
+	w->never_at = now;
 	snprintf(summary, sizeof(summary),
 		 "%" PRIu64 " packets hit a rule that must never match (%" PRIu64 " so far)", dn,
 		 w->never_total);
@@ -90,16 +80,16 @@ never_check(struct daemon *d, struct guard_watch *w, uint64_t dn, time_t now)
 }
 
 static void
-flood_begin(struct daemon *d, struct guard_watch *w, time_t now)
+flood_begin(struct daemon *d, struct guard_watch *w, const struct guard_counts *g, time_t now)
 {
 	char summary[400], top[300];
 
 	w->flooding = true;
 	w->flood_since = now;
-	sources_text(w, top, sizeof(top));
+	sources_text(g, top, sizeof(top));
 	snprintf(summary, sizeof(summary), "flood on udp/%u began; blocked: %s",
 		 d->policy.node.listen_port,
-		 w->nsources ? top : "none (no single source over the limit)");
+		 g->nsources ? top : "none (no single source over the limit)");
 	log_warnx("%s: ALERT: %s", domain_name(d->domain), summary);
 	audit_event(d, AUDIT_KIND_DOS_ALERT, summary);
 }
@@ -116,7 +106,6 @@ flood_end(struct daemon *d, struct guard_watch *w, time_t now)
 	log_info("%s: %s", domain_name(d->domain), summary);
 	audit_event(d, AUDIT_KIND_DOS_ALERT, summary);
 	w->flood_dropped = 0;
-	w->ntop = w->nsources = 0;
 }
 
 static void
@@ -126,11 +115,10 @@ flood_check(struct daemon *d, struct guard_watch *w, const struct guard_counts *
 	bool active = g->nsources > 0 || dd > 0;
 
 	if (active) {
-		keep_top(w, g);
 		w->quiet_since = 0;
 		w->flood_dropped += dd;
 		if (!w->flooding)
-			flood_begin(d, w, now);
+			flood_begin(d, w, g, now);
 		return;
 	}
 	if (!w->flooding)
@@ -148,11 +136,17 @@ poll_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	struct guard_watch *w = &d->guard;
 	struct guard_counts g;
 	time_t now = time(NULL);
-	int ret;
+	int ret = 0;
 
 	(void)loop;
 	(void)revents;
-	if ((ret = guard_read(d->domain, &g)) < 0) {
+	if (!w->nl && !(w->nl = nl_open(NETLINK_NETFILTER)))
+		ret = -errno;
+	if (ret == 0 && (ret = guard_read(w->nl, d->domain, &g)) < 0 && ret != -ENOENT) {
+		mnl_socket_close(w->nl); /* a reply may be half read: start clean next time */
+		w->nl = NULL;
+	}
+	if (ret < 0) {
 		if (ret != -ENOENT && !w->read_failed)
 			log_warnx("%s: guard watch: cannot read counters: %s",
 				  domain_name(d->domain), strerror(-ret));
@@ -169,10 +163,7 @@ poll_cb(struct ev_loop *loop, ev_timer *t, int revents)
 				    now);
 	}
 	w->have_baseline = true;
-	w->last.never = g.never;
-	w->last.blocked = g.blocked;
-	w->last.global = g.global;
-	guard_counts_free(&g);
+	w->last = g;
 }
 
 void
@@ -187,6 +178,9 @@ void
 guardwatch_stop(struct daemon *d)
 {
 	ev_timer_stop(d->loop, &d->guard.timer);
+	if (d->guard.nl)
+		mnl_socket_close(d->guard.nl);
+	d->guard.nl = NULL;
 }
 
 void
@@ -197,11 +191,11 @@ guardwatch_status(struct daemon *d, bool json, struct buf *out)
 
 	if (!json) {
 		if (w->flooding) {
-			sources_text(w, top, sizeof(top));
-			buf_printf(out, "  ALERT: flood on udp/%u for %llds; blocked: %s\n",
-				   d->policy.node.listen_port,
-				   (long long)(time(NULL) - w->flood_since),
-				   w->nsources ? top : "none (no single source over the limit)");
+			sources_text(&w->last, top, sizeof(top));
+			buf_printf(
+			    out, "  ALERT: flood on udp/%u for %llds; blocked: %s\n",
+			    d->policy.node.listen_port, (long long)(time(NULL) - w->flood_since),
+			    w->last.nsources ? top : "none (no single source over the limit)");
 		}
 		if (w->never_total)
 			buf_printf(out,
@@ -216,11 +210,12 @@ guardwatch_status(struct daemon *d, bool json, struct buf *out)
 			   ",\"blocked\":%zu,\"top_sources\":[",
 			   w->flooding ? "true" : "false",
 			   w->flooding ? (long long)w->flood_since : 0LL, w->flood_dropped,
-			   w->nsources);
-		for (size_t i = 0; i < w->ntop; i++) {
-			inet_ntop(w->top[i].family, w->top[i].addr, addr, sizeof(addr));
+			   w->last.nsources);
+		for (size_t i = 0; i < w->last.ntop; i++) {
+			const struct guard_source *src = &w->last.top[i];
+			inet_ntop(src->family, src->addr, addr, sizeof(addr));
 			buf_printf(out, "%s{\"address\":\"%s\",\"packets\":%" PRIu64 "}",
-				   i ? "," : "", addr, w->top[i].packets);
+				   i ? "," : "", addr, src->packets);
 		}
 		buf_puts(out, "]");
 	}

@@ -14,21 +14,19 @@
 #include "core/buf.h"
 #include "policy/guard.h"
 
-#define GUARD_TOP 5 /* sources named in an alarm and in status */
-
 struct daemon;
+struct mnl_socket;
 
 struct guard_watch {
 	ev_timer timer;
-	struct guard_counts last; /* counters of the previous reading (no sources) */
+	struct mnl_socket *nl;	  /* kept open: it is read every second */
+	struct guard_counts last; /* the previous reading: counters, and the flood's top sources */
 	bool have_baseline, read_failed;
-	uint64_t never_total;		/* never-matches seen since start-up */
-	time_t never_at, never_at_last; /* the last alarm, the last match */
+	uint64_t never_total; /* never-matches seen since start-up */
+	time_t never_at;      /* the last never-match alarm */
 	bool flooding;
 	time_t flood_since, quiet_since;
 	uint64_t flood_dropped; /* packets dropped since the flood began */
-	struct guard_source top[GUARD_TOP];
-	size_t ntop, nsources;
 };
 
 /* Polls once a second from now on; stop before the loop ends. */

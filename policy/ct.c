@@ -4,11 +4,11 @@
  * One dump of the table (ctnetlink), then one delete per entry whose path
  * changed, naming it by its original tuple copied from the dump.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>

@@ -28,8 +28,7 @@ number_parse(const char *s, long min, long max, long *out)
 
 /* Collects the values of a repeated option; "--prefix a b" and "--prefix a,b" both work. */
 static int
-prefixes_add(struct prefix **list, size_t *n, const char *arg, const char *what,
-	     struct errbuf *eb)
+prefixes_add(struct prefix **list, size_t *n, const char *arg, const char *what, struct errbuf *eb)
 {
 	char *dup = strdup(arg), *save = NULL, *tok;
 	int ret = 0;
@@ -79,7 +78,8 @@ site_option(struct site *s, int argc, char **argv, int *i, struct errbuf *eb, co
 	}
 	if (strcmp(opt, "--key") == 0) {
 		if (key_from_base64(s->pubkey, argv[++*i]) < 0) {
-			errbuf_add(eb, "%skey %s: not a WireGuard public key (44 base64 characters)",
+			errbuf_add(eb,
+				   "%skey %s: not a WireGuard public key (44 base64 characters)",
 				   what, argv[*i]);
 			return -EINVAL;
 		}
@@ -213,8 +213,9 @@ node_option(struct node *n, int argc, char **argv, int *i, struct errbuf *eb)
 				ret = -EINVAL;
 		return ret;
 	} else {
-		errbuf_add(eb, "node: %s: unknown option (--name, --mode, --default, --listen-port, "
-			       "--mtu, --prefix)",
+		errbuf_add(eb,
+			   "node: %s: unknown option (--name, --mode, --default, --listen-port, "
+			   "--mtu, --prefix)",
 			   opt);
 		return -EINVAL;
 	}
@@ -285,8 +286,9 @@ rule_option(struct split_rule *r, const char *opt, const char *val, struct errbu
 	if (want)
 		errbuf_add(eb, "%s%s: must be %s", what, val, want);
 	else
-		errbuf_add(eb, "split %u: %s: unknown option (--action, --site, --dst, --src, "
-			       "--proto, --port)",
+		errbuf_add(eb,
+			   "split %u: %s: unknown option (--action, --site, --dst, --src, "
+			   "--proto, --port)",
 			   r->priority, opt);
 	return -EINVAL;
 }
@@ -307,14 +309,16 @@ split_add(struct policy *p, int argc, char **argv, struct errbuf *eb)
 	r.priority = (uint16_t)v;
 	for (int i = 1; i < argc; i += 2) {
 		if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
-			errbuf_add(eb, "split %u: '%s': expected --OPTION VALUE", r.priority, argv[i]);
+			errbuf_add(eb, "split %u: '%s': expected --OPTION VALUE", r.priority,
+				   argv[i]);
 			continue;
 		}
 		has_action |= strcmp(argv[i], "--action") == 0;
 		rule_option(&r, argv[i], argv[i + 1], eb);
 	}
 	if (!has_action)
-		errbuf_add(eb, "split %u: action: --action tunnel|direct|drop is required", r.priority);
+		errbuf_add(eb, "split %u: action: --action tunnel|direct|drop is required",
+			   r.priority);
 	if (r.action != SPLIT_TUNNEL && r.site[0])
 		errbuf_add(eb, "split %u: site: only a tunnel rule names a site", r.priority);
 	if (eb->count == before && policy_rule_find(p, r.priority))
@@ -363,8 +367,9 @@ policy_edit(struct policy *p, int argc, char **argv, struct errbuf *eb)
 	int ret;
 
 	if (!policy_edit_known(argc, argv)) {
-		errbuf_add(eb, "%s: not a change (site add|del, split add|del, node set, dhcp set, "
-			       "dhcp static add|del, lan route add|del)",
+		errbuf_add(eb,
+			   "%s: not a change (site add|del, split add|del, node set, dhcp set, "
+			   "dhcp static add|del, lan route add|del)",
 			   argc ? argv[0] : "(nothing)");
 		return -EINVAL;
 	}
@@ -421,7 +426,8 @@ policy_print(const struct policy *p, struct buf *out)
 		key_to_base64(key, s->pubkey);
 		buf_printf(out, "site add %s --key %s", s->name, key);
 		if (s->has_endpoint)
-			buf_printf(out, " --endpoint %s", endpoint_format(&s->endpoint, ep, sizeof(ep)));
+			buf_printf(out, " --endpoint %s",
+				   endpoint_format(&s->endpoint, ep, sizeof(ep)));
 		if (s->keepalive)
 			buf_printf(out, " --keepalive %u", s->keepalive);
 		print_prefixes(out, s->prefixes, s->nprefixes);

@@ -23,7 +23,7 @@ struct explain_pkt {
 struct explanation {
 	enum path path;
 	char site[POLICY_NAME_MAX + 1]; /* tunnel: the peer that carries it */
-	uint16_t rule; /* the split rule that decided; 0 for none */
+	uint16_t rule;			/* the split rule that decided; 0 for none */
 	char why[160];
 };
 

@@ -28,11 +28,11 @@
 #define GUARD_SOURCE_BURST 2000
 #define GUARD_GLOBAL_PPS 10000
 #define GUARD_GLOBAL_BURST 20000
-#define GUARD_BLOCK_SECONDS 15 /* a blocked source stays blocked this long after its last packet   \
-				*/
-#define GUARD_PING_PPS 50      /* red answers the LAN's pings up to this rate */
+#define GUARD_BLOCK_SECONDS                                                                        \
+	15		  /* a blocked source stays blocked this long after its last packet        \
+			   */
+#define GUARD_PING_PPS 50 /* red answers the LAN's pings up to this rate */
 #define GUARD_PING_BURST 100
-#define DHCP_SERVER_PORT 67
 
 /* One source in the block set. */
 struct guard_source {
@@ -41,19 +41,22 @@ struct guard_source {
 	uint64_t packets; /* dropped since it was blocked */
 };
 
-/* What the guard counted; sources ordered by packets, most first. */
+#define GUARD_TOP 5 /* sources named in an alarm and in status */
+
+/* What the guard counted: every blocked source counted, the top ones kept, most first. */
 struct guard_counts {
 	uint64_t never, blocked, global;
-	struct guard_source *sources; /* owned; NULL when none */
-	size_t nsources;
+	struct guard_source top[GUARD_TOP];
+	size_t ntop, nsources;
 };
 
 /*
- * Reads the counters and the block sets of this namespace's table for domain
- * d (red has no flood guard: only never). Returns 0 or negative errno;
- * -ENOENT while there is no table.
+ * Reads the counters and the block sets of the table for domain d (red has
+ * no flood guard: only never) over nl, a NETLINK_NETFILTER socket in the
+ * table's namespace. Returns 0 or negative errno; -ENOENT while there is
+ * no table.
  */
-int guard_read(enum domain d, struct guard_counts *out);
-void guard_counts_free(struct guard_counts *g);
+struct mnl_socket;
+int guard_read(struct mnl_socket *nl, enum domain d, struct guard_counts *out);
 
 #endif

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * policy/guard_read.c — reads back what the host protection counted: the
- * table's named counters and the sources in the block sets, with how many
- * packets each has sent since it was blocked. Two small dumps per call, so
- * a once-a-second poll costs nothing next to a flood.
+ * table's named counters, how many sources the block sets hold, and the
+ * GUARD_TOP of them that sent most since they were blocked. Three dumps on
+ * the caller's socket; a flood's thousands of sources are counted, not kept.
  */
 /* Before any linux/ header, which would define struct in_addr first. */
 #include <netinet/in.h>
@@ -83,32 +83,40 @@ elem_packets(struct nftnl_expr *e, void *data)
 struct elem_ctx {
 	struct guard_counts *g;
 	int family;
-	int err;
 };
+
+/* Keeps src among the GUARD_TOP with most packets, most first: a flood may block thousands. */
+static void
+top_insert(struct guard_counts *g, const struct guard_source *src)
+{
+	size_t at = g->ntop;
+
+	while (at > 0 && g->top[at - 1].packets < src->packets)
+		at--;
+	if (at == GUARD_TOP)
+		return;
+	if (g->ntop < GUARD_TOP)
+		g->ntop++;
+	memmove(&g->top[at + 1], &g->top[at], (g->ntop - 1 - at) * sizeof(*src));
+	g->top[at] = *src;
+}
 
 static int
 elem_cb(struct nftnl_set_elem *el, void *data)
 {
 	struct elem_ctx *ec = data;
 	size_t alen = ec->family == AF_INET ? 4 : 16;
-	struct guard_source *src, *grown;
+	struct guard_source src = {.family = ec->family};
 	const void *key;
 	uint32_t len = 0;
 
 	key = nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len);
 	if (!key || len != alen)
 		return 0;
-	grown = realloc(ec->g->sources, (ec->g->nsources + 1) * sizeof(*grown));
-	if (!grown) {
-		ec->err = -ENOMEM;
-		return -1;
-	}
-	ec->g->sources = grown;
-	src = &grown[ec->g->nsources++];
-	memset(src, 0, sizeof(*src));
-	src->family = ec->family;
-	memcpy(src->addr, key, alen);
-	nftnl_set_elem_expr_foreach(el, elem_packets, &src->packets);
+	memcpy(src.addr, key, alen);
+	nftnl_set_elem_expr_foreach(el, elem_packets, &src.packets);
+	ec->g->nsources++;
+	top_insert(ec->g, &src);
 	return 0;
 }
 
@@ -125,10 +133,6 @@ set_cb(const struct nlmsghdr *nlh, void *data)
 	if (nftnl_set_elems_nlmsg_parse(nlh, s) == 0)
 		nftnl_set_elem_foreach(s, elem_cb, ec);
 	nftnl_set_free(s);
-	if (ec->err) {
-		errno = -ec->err;
-		return MNL_CB_ERROR;
-	}
 	return MNL_CB_OK;
 }
 
@@ -139,7 +143,6 @@ read_block_set(struct mnl_socket *nl, enum nft_set_idx set, struct guard_counts 
 	struct elem_ctx ec = {.g = g, .family = nft_set_family(set)};
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
-	int ret;
 
 	if (!s || nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE) < 0 ||
 	    nftnl_set_set_str(s, NFTNL_SET_NAME, nft_set_name(set)) < 0) {
@@ -150,48 +153,20 @@ read_block_set(struct mnl_socket *nl, enum nft_set_idx set, struct guard_counts 
 	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, 0);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
-	ret = nl_talk(nl, nlh, set_cb, &ec);
-	return ec.err ? ec.err : ret;
-}
-
-static int
-by_packets(const void *a, const void *b)
-{
-	uint64_t pa = ((const struct guard_source *)a)->packets;
-	uint64_t pb = ((const struct guard_source *)b)->packets;
-
-	return pa < pb ? 1 : pa > pb ? -1 : 0;
+	return nl_talk(nl, nlh, set_cb, &ec);
 }
 
 int
-guard_read(enum domain d, struct guard_counts *out)
+guard_read(struct mnl_socket *nl, enum domain d, struct guard_counts *out)
 {
-	struct mnl_socket *nl = nl_open(NETLINK_NETFILTER);
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	if (!nl)
-		return -errno;
 	ret = read_counters(nl, out);
 	if (ret == 0 && d != DOMAIN_RED) {
 		ret = read_block_set(nl, NFT_BLOCK4, out);
 		if (ret == 0)
 			ret = read_block_set(nl, NFT_BLOCK6, out);
 	}
-	mnl_socket_close(nl);
-	if (ret < 0) {
-		guard_counts_free(out);
-		return ret;
-	}
-	if (out->nsources > 1)
-		qsort(out->sources, out->nsources, sizeof(*out->sources), by_packets);
-	return 0;
-}
-
-void
-guard_counts_free(struct guard_counts *g)
-{
-	free(g->sources);
-	g->sources = NULL;
-	g->nsources = 0;
+	return ret;
 }

@@ -160,14 +160,30 @@ m_lookup(struct rb *rb, enum nft_set_idx set, bool negate)
 		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV);
 }
 
-/* ip daddr [!=] @set, or ip6 daddr; m_nfproto() must come first. */
 void
-m_daddr(struct rb *rb, enum nft_set_idx set, bool negate)
+ex_addr(struct rb *rb, bool dst, int family)
 {
-	bool v4 = nft_set_family(set) == AF_INET;
+	bool v4 = family == AF_INET;
 
-	ex_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 16 : 24, v4 ? 4 : 16);
+	ex_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, v4 ? (dst ? 16 : 12) : (dst ? 24 : 8),
+		   v4 ? 4 : 16);
+}
+
+void
+m_addr_in(struct rb *rb, bool dst, enum nft_set_idx set, bool negate)
+{
+	ex_addr(rb, dst, nft_set_family(set));
 	m_lookup(rb, set, negate);
+}
+
+void
+final_counter(struct nft_ctx *c, const char *chain)
+{
+	struct rb rb;
+
+	rule_begin(c, &rb, chain);
+	ex_counter(&rb);
+	rule_end(c, &rb);
 }
 
 /* udp sport/dport port (offset 0 or 2 in the transport header). */

@@ -38,12 +38,18 @@ void ex_immediate(struct rb *rb, uint32_t reg, const void *data, uint32_t len);
 void m_ifname(struct rb *rb, uint32_t key, const char *name);
 void m_nfproto(struct rb *rb, int family);
 void m_lookup(struct rb *rb, enum nft_set_idx set, bool negate);
-void m_daddr(struct rb *rb, enum nft_set_idx set, bool negate);
+/* ip/ip6 saddr or daddr into register 1 (the family pinned first: m_nfproto). */
+void ex_addr(struct rb *rb, bool dst, int family);
+/* ip/ip6 saddr or daddr [not] in @set; m_nfproto() must come first. */
+void m_addr_in(struct rb *rb, bool dst, enum nft_set_idx set, bool negate);
 void m_udp_port(struct rb *rb, uint32_t offset, uint16_t port);
 void m_ct_established(struct rb *rb);
 void m_prefix(struct rb *rb, bool dst, const struct prefix *p);
 void m_service(struct rb *rb, int family, uint8_t proto, uint16_t port);
 void m_mark(struct rb *rb, uint32_t value);
+
+/* A chain's last rule: counts what its policy drops. */
+void final_counter(struct nft_ctx *c, const char *chain);
 
 /* Actions. */
 void a_mark(struct rb *rb, uint32_t value);

@@ -28,6 +28,7 @@
 #include <netinet/ip_icmp.h>
 #include <string.h>
 
+#include "core/dhcp_msg.h"
 #include "policy/guard.h"
 #include "policy/nft_expr.h"
 
@@ -121,16 +122,6 @@ nft_guard_sets(struct nft_ctx *c)
 	}
 }
 
-/* ip saddr @set: the set's family must be pinned first (m_nfproto). */
-static void
-m_saddr_in(struct rb *rb, enum nft_set_idx set)
-{
-	bool v4 = nft_set_family(set) == AF_INET;
-
-	ex_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, v4 ? 4 : 16);
-	m_lookup(rb, set, false);
-}
-
 /* limit rate [over] rate/second burst burst packets */
 static struct nftnl_expr *
 limit_new(uint64_t rate, uint32_t burst, bool over)
@@ -161,26 +152,33 @@ a_limit(struct rb *rb, uint64_t rate, uint32_t burst, bool over)
 	nftnl_rule_add_expr(rb->r, e);
 }
 
-/* add/update @set { ip saddr [inner] }: inner (may be NULL) is handed over. */
+/*
+ * add/update @set { ip saddr }, or with the per-source limit
+ * ("update @meter { ip saddr limit rate over ... }"): the rule goes on only
+ * for a source over it.
+ */
 static void
-a_dynset_saddr(struct rb *rb, enum nft_set_idx set, uint32_t op, struct nftnl_expr *inner)
+a_dynset_saddr(struct rb *rb, enum nft_set_idx set, uint32_t op, bool limited)
 {
-	bool v4 = nft_set_family(set) == AF_INET;
-	struct nftnl_expr *e;
+	struct nftnl_expr *e, *lim;
 
-	ex_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, v4 ? 4 : 16);
-	if (!(e = ex_new(rb, "dynset"))) {
-		if (inner)
-			nftnl_expr_free(inner);
+	ex_addr(rb, false, nft_set_family(set));
+	if (!(e = ex_new(rb, "dynset")))
 		return;
-	}
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_OP, op);
 	if (nftnl_expr_set_str(e, NFTNL_EXPR_DYNSET_SET_NAME, nft_set_name(set)) < 0)
 		rb->err = -ENOMEM;
 	nftnl_expr_set_u32(e, NFTNL_EXPR_DYNSET_SET_ID, (uint32_t)set + 1);
-	if (inner)
-		nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, inner, 0); /* the dynset owns it */
+	if (!limited)
+		return;
+	/* Without its limit the rule would block every source it sees: an error, not a rule. */
+	lim = limit_new(GUARD_SOURCE_PPS, GUARD_SOURCE_BURST, true);
+	if (!lim || nftnl_expr_set(e, NFTNL_EXPR_DYNSET_EXPR, lim, 0) < 0) {
+		if (lim)
+			nftnl_expr_free(lim);
+		rb->err = -ENOMEM;
+	}
 }
 
 /* counter name "name" */
@@ -219,7 +217,7 @@ guard_rules(struct nft_ctx *c, const char *chain)
 	for (int f = 0; f < 2; f++) {
 		guard_begin(c, &rb, chain);
 		m_nfproto(&rb, fams[f]);
-		m_saddr_in(&rb, NFT_PEERS4 + f);
+		m_addr_in(&rb, false, NFT_PEERS4 + f, false);
 		ex_verdict(&rb, NF_ACCEPT);
 		rule_end(c, &rb);
 	}
@@ -232,16 +230,15 @@ guard_rules(struct nft_ctx *c, const char *chain)
 		rule_begin(c, &rb, chain);
 		m_ifname(&rb, NFT_META_IIFNAME, guard_if(c));
 		m_nfproto(&rb, fams[f]);
-		m_saddr_in(&rb, NFT_BLOCK4 + f);
-		a_dynset_saddr(&rb, NFT_BLOCK4 + f, NFT_DYNSET_OP_UPDATE, NULL);
+		m_addr_in(&rb, false, NFT_BLOCK4 + f, false);
+		a_dynset_saddr(&rb, NFT_BLOCK4 + f, NFT_DYNSET_OP_UPDATE, false);
 		a_named_counter(&rb, GUARD_CTR_BLOCKED);
 		ex_verdict(&rb, NF_DROP);
 		rule_end(c, &rb);
 		guard_begin(c, &rb, chain);
 		m_nfproto(&rb, fams[f]);
-		a_dynset_saddr(&rb, NFT_METER4 + f, NFT_DYNSET_OP_UPDATE,
-			       limit_new(GUARD_SOURCE_PPS, GUARD_SOURCE_BURST, true));
-		a_dynset_saddr(&rb, NFT_BLOCK4 + f, NFT_DYNSET_OP_ADD, NULL);
+		a_dynset_saddr(&rb, NFT_METER4 + f, NFT_DYNSET_OP_UPDATE, true);
+		a_dynset_saddr(&rb, NFT_BLOCK4 + f, NFT_DYNSET_OP_ADD, false);
 		a_named_counter(&rb, GUARD_CTR_BLOCKED);
 		ex_verdict(&rb, NF_DROP);
 		rule_end(c, &rb);
@@ -253,15 +250,12 @@ guard_rules(struct nft_ctx *c, const char *chain)
 	rule_end(c, &rb);
 }
 
-/* meta l4proto P icmp type T (first byte of the transport header) */
+/* icmp type T, or icmpv6 type T (m_service picks the protocol by family) */
 static void
 m_icmp_type(struct rb *rb, int family, uint8_t type)
 {
-	uint8_t l4 = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
-
 	m_nfproto(rb, family);
-	ex_meta(rb, NFT_META_L4PROTO, false);
-	ex_cmp(rb, NFT_CMP_EQ, &l4, sizeof(l4));
+	m_service(rb, family, IPPROTO_ICMP, 0);
 	ex_payload(rb, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
 	ex_cmp(rb, NFT_CMP_EQ, &type, sizeof(type));
 }
@@ -373,7 +367,6 @@ static void
 host_input(struct nft_ctx *c)
 {
 	bool dhcp = c->d == DOMAIN_RED && c->p->node.mode == MODE_SMALL;
-	struct rb rb;
 
 	if (c->d == DOMAIN_RED)
 		red_ping(c, true);
@@ -386,16 +379,13 @@ host_input(struct nft_ctx *c)
 		guard_rules(c, "input");
 		accept_udp(c, "input", NFT_META_IIFNAME, IF_TO_BLACK, 2, c->p->node.listen_port);
 	}
-	rule_begin(c, &rb, "input");
-	ex_counter(&rb);
-	rule_end(c, &rb);
+	final_counter(c, "input");
 }
 
 static void
 host_output(struct nft_ctx *c)
 {
 	bool dhcp = c->d == DOMAIN_RED && c->p->node.mode == MODE_SMALL;
-	struct rb rb;
 
 	host_common(c, "output", NFT_META_OIFNAME);
 	output_errors(c);
@@ -403,9 +393,7 @@ host_output(struct nft_ctx *c)
 		accept_udp(c, "output", NFT_META_OIFNAME, IF_LAN, 0, DHCP_SERVER_PORT);
 	if (c->d == DOMAIN_CRYPTO)
 		accept_udp(c, "output", NFT_META_OIFNAME, IF_TO_BLACK, 0, c->p->node.listen_port);
-	rule_begin(c, &rb, "output");
-	ex_counter(&rb);
-	rule_end(c, &rb);
+	final_counter(c, "output");
 }
 
 void

@@ -30,7 +30,7 @@ never_daddr(struct nft_ctx *c, const char *chain, uint32_t ifkey, const char *if
 		rule_begin(c, &rb, chain);
 		m_ifname(&rb, ifkey, ifname);
 		m_nfproto(&rb, nft_set_family(s));
-		m_daddr(&rb, s, false);
+		m_addr_in(&rb, true, s, false);
 		a_never(&rb);
 		ex_verdict(&rb, NF_DROP);
 		rule_end(c, &rb);
@@ -46,17 +46,6 @@ accept_between(struct nft_ctx *c, const char *chain, const char *in, const char 
 	m_ifname(&rb, NFT_META_IIFNAME, in);
 	m_ifname(&rb, NFT_META_OIFNAME, out);
 	ex_verdict(&rb, NF_ACCEPT);
-	rule_end(c, &rb);
-}
-
-/* The forward chain's last rule: counts what its drop policy drops. */
-static void
-final_counter(struct nft_ctx *c, const char *chain)
-{
-	struct rb rb;
-
-	rule_begin(c, &rb, chain);
-	ex_counter(&rb);
 	rule_end(c, &rb);
 }
 
@@ -83,7 +72,7 @@ split_rule(struct nft_ctx *c, const struct split_rule *r, int family)
 	} else {
 		/* A secure destination never goes direct: the rule is skipped for it. */
 		if (r->action == SPLIT_DIRECT)
-			m_daddr(&rb, remote, true);
+			m_addr_in(&rb, true, remote, true);
 		a_mark(&rb, r->action == SPLIT_TUNNEL ? MARK_SECURE : MARK_DIRECT);
 		ex_verdict(&rb, NF_ACCEPT);
 	}
@@ -147,7 +136,7 @@ red_prerouting(struct nft_ctx *c)
 		rule_begin(c, &rb, "prerouting");
 		m_ifname(&rb, NFT_META_IIFNAME, IF_LAN);
 		m_nfproto(&rb, fams[f]);
-		m_daddr(&rb, local[f], false);
+		m_addr_in(&rb, true, local[f], false);
 		ex_verdict(&rb, NF_ACCEPT);
 		rule_end(c, &rb);
 	}
@@ -159,7 +148,7 @@ red_prerouting(struct nft_ctx *c)
 		rule_begin(c, &rb, "prerouting");
 		m_ifname(&rb, NFT_META_IIFNAME, IF_LAN);
 		m_nfproto(&rb, fams[f]);
-		m_daddr(&rb, remote[f], false);
+		m_addr_in(&rb, true, remote[f], false);
 		a_mark(&rb, MARK_SECURE);
 		ex_verdict(&rb, NF_ACCEPT);
 		rule_end(c, &rb);
