@@ -36,12 +36,13 @@ alarm_audit(struct daemon *d, const struct site *s, const char *what)
 		    AUDIT_OK);
 }
 
+enum watch_change { WATCH_SAME, WATCH_STALE, WATCH_BACK };
+
 /*
  * Judges one site from its peer's state and the poll's deltas. A peer that
- * never shook hands counts from the first poll that saw it. Returns whether
- * stale changed.
+ * never shook hands counts from the first poll that saw it.
  */
-static bool
+static enum watch_change
 watch_peer(struct daemon *d, struct site *s, const struct wg_peer_state *ps,
 	   const struct peerstat *pst, int64_t now)
 {
@@ -55,16 +56,16 @@ watch_peer(struct daemon *d, struct site *s, const struct wg_peer_state *ps,
 			  "its prefixes are unreachable",
 			  s->name, (long long)(now - since));
 		alarm_audit(d, s, "stale: its prefixes are unreachable");
-		return true;
+		return WATCH_STALE;
 	}
 	if (s->stale && ps->last_handshake && now - ps->last_handshake <= d->stale_after) {
 		s->stale = false;
 		log_info("crypto: site %s: handshake is back; its prefixes are routed again",
 			 s->name);
 		alarm_audit(d, s, "handshake back: routed again");
-		return true;
+		return WATCH_BACK;
 	}
-	return false;
+	return WATCH_SAME;
 }
 
 /* A stale site's tunnel gets no traffic (its routes are unreachable): ask for a handshake. */
@@ -93,19 +94,25 @@ void
 watch_update(struct daemon *d, const struct wg_dev_state *st)
 {
 	int64_t now = time(NULL);
-	bool changed = false;
+	bool changed = false, back = false;
+	struct errbuf eb = {0};
 	int ret;
 
-	for (size_t i = 0; i < st->npeers; i++) {
+	/* peerstats_update() has just taken this same poll: its v[i] is peers[i]'s. */
+	for (size_t i = 0; i < st->npeers && i < d->peerstats.n; i++) {
 		struct site *s = policy_site_by_key(&d->policy, st->peers[i].pubkey);
-		const struct peerstat *pst = peerstats_find(&d->peerstats, st->peers[i].pubkey);
-		if (!s || !pst)
+		enum watch_change c;
+		if (!s)
 			continue;
-		if (watch_peer(d, s, &st->peers[i], pst, now))
-			changed = true;
+		c = watch_peer(d, s, &st->peers[i], &d->peerstats.v[i], now);
+		changed |= c != WATCH_SAME;
+		back |= c == WATCH_BACK;
 		if (s->stale)
 			poke(d, s);
 	}
+	/* The pokes left persistent keepalive on: a site that is back gets its own again. */
+	if (back && (ret = crypto_apply(d, &d->policy, &eb)) < 0)
+		log_warnx("crypto: handshake watch: WireGuard: %s", strerror(-ret));
 	if (changed && (ret = route_apply(&d->policy, DOMAIN_CRYPTO, NULL)) < 0)
 		log_warnx("crypto: handshake watch: routes: %s", strerror(-ret));
 }

@@ -105,7 +105,8 @@ int wg_set(struct wg *w, const struct wg_conf *conf);
  * Makes the device send a keepalive to peer now, which starts a handshake
  * when it has no session: WireGuard sends one when persistent keepalive is
  * turned on, so it is set off, then to peer->keepalive (25 s if that is 0;
- * the next wg_set() restores the peer's own). peer is sent whole, its
+ * the caller's next wg_set() restores the peer's own: core/watch.c does when
+ * the site is back). peer is sent whole, its
  * allowed-ips included, so nothing else of it changes.
  */
 int wg_poke(struct wg *w, const struct wg_peer_conf *peer);
