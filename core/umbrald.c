@@ -17,11 +17,11 @@
 #include <sodium.h>
 
 #include "core/daemon.h"
-#include "core/conntrack.h"
 #include "core/linkwatch.h"
 #include "core/log.h"
 #include "core/priv.h"
 #include "core/sandbox.h"
+#include "policy/ct.h"
 #include "storage/store.h"
 #include "wg/wg.h"
 
@@ -122,7 +122,7 @@ link_event(void *ctx, const char *ifname, bool exists)
 	/* A WAN that moved leaves NAT bindings to an old address: forget them now, so that
 	 * WireGuard roams at once (the next packet is masqueraded with the new address). */
 	if (d->domain == DOMAIN_BLACK && ifname && strcmp(ifname, IF_WAN) == 0) {
-		int ret = conntrack_flush();
+		int ret = ct_flush();
 		if (ret < 0)
 			log_warnx("link %s: cannot flush conntrack: %s", ifname, strerror(-ret));
 	}

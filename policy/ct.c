@@ -107,6 +107,11 @@ ct_msg_tuple(const struct nlmsghdr *nlh, struct explain_pkt *pkt)
 	return 0;
 }
 
+/*
+ * Only the path counts: red hands every tunnel flow to crypto whichever site
+ * carries it, and marks each packet afresh, so a flow moved to another site
+ * needs no new entry in red.
+ */
 static bool
 path_changed(const struct policy *old, const struct policy *new, const struct explain_pkt *pkt)
 {
@@ -114,7 +119,7 @@ path_changed(const struct policy *old, const struct policy *new, const struct ex
 
 	policy_explain(old, pkt, &a);
 	policy_explain(new, pkt, &b);
-	return a.path != b.path || (a.path == PATH_TUNNEL && strcmp(a.site, b.site) != 0);
+	return a.path != b.path;
 }
 
 static int
@@ -198,6 +203,20 @@ ct_prune(const struct policy *old, const struct policy *new, size_t *deleted)
 	if (ret == 0 && deleted)
 		*deleted = pr.n;
 	free(pr.v);
+	mnl_socket_close(nl);
+	return ret;
+}
+
+int
+ct_flush(void)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct mnl_socket *nl = nl_open(NETLINK_NETFILTER);
+	int ret;
+
+	if (!nl)
+		return -errno;
+	ret = nl_talk(nl, ct_msg(buf, IPCTNL_MSG_CT_DELETE, 0, AF_UNSPEC), NULL, NULL);
 	mnl_socket_close(nl);
 	return ret;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * policy/ct.h — conntrack entries that outlive their rule.
+ * policy/ct.h — conntrack entries that outlive their rule, or their uplink.
  *
  * Red accepts a flow's later packets by conntrack state, so a flow that a
  * rule allowed would go on after the rule is gone. After a change, ct_prune()
@@ -26,6 +26,14 @@
  * meanwhile is not an error.
  */
 int ct_prune(const struct policy *old, const struct policy *new, size_t *deleted);
+
+/*
+ * Deletes every entry of this network namespace. Black does when its WAN
+ * link changes: NAT bindings made through the old uplink (WireGuard's DNAT
+ * and SNAT, masqueraded direct traffic) would keep sending from an address
+ * the node no longer has, and WireGuard could not roam. Returns 0 or -errno.
+ */
+int ct_flush(void);
 
 /*
  * Reads the original tuple of one ctnetlink message into *pkt (for the unit
