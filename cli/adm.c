@@ -343,9 +343,19 @@ replace_in(struct node_ctx *n, enum domain d, long long base, const char *config
 		w[nw++] = (char *)comment;
 		w[nw++] = "replace";
 		for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+			int k;
 			w[nw++] = ";";
-			int k = script_split(line, w + nw, (int)(len + 8) - nw, &why);
-			nw += k > 0 ? k : 0;
+			/* A line that does not split would be a policy with a part missing. */
+			if ((k = script_split(line, w + nw, (int)(len + 8) - nw, &why)) < 0) {
+				fprintf(stderr,
+					"umbral: repair: a line of the policy does not parse "
+					"(%s): %s\n",
+					why, line);
+				free(text);
+				free(w);
+				return -EINVAL;
+			}
+			nw += k;
 		}
 		buf_init(&r);
 		st = node_ask(n, d, nw, w, &r);

@@ -21,8 +21,7 @@ node_sock_path(const struct node_ctx *n, enum domain d, char *buf, size_t len)
 }
 
 int
-node_ask(const struct node_ctx *n, enum domain d, int argc, char *const argv[],
-	 struct buf *reply)
+node_ask(const struct node_ctx *n, enum domain d, int argc, char *const argv[], struct buf *reply)
 {
 	char path[PATH_MAX + 64];
 
@@ -51,8 +50,8 @@ print_unreachable(const struct node_ctx *n, enum domain d, int err)
 	char path[PATH_MAX + 64];
 
 	node_sock_path(n, d, path, sizeof(path));
-	fprintf(stderr, "umbral: %s domain of node %s is not answering at %s: %s\n",
-		domain_name(d), n->node, path, strerror(-err));
+	fprintf(stderr, "umbral: %s domain of node %s is not answering at %s: %s\n", domain_name(d),
+		n->node, path, strerror(-err));
 }
 
 /* Every domain must be at the same revision before a change; returns it or -1. */
@@ -118,6 +117,7 @@ node_change(const struct node_ctx *n, int argc, char **argv, bool removal, const
 	const enum domain *order = removal ? del_order : add_order;
 	char base[32], *check[] = {"--check"};
 	long long rev;
+	time_t now;
 	int st;
 
 	/* Validation (and the caller's right to change) first: crypto audits a refusal. */
@@ -128,11 +128,14 @@ node_change(const struct node_ctx *n, int argc, char **argv, bool removal, const
 	if (rev < 0)
 		return EXIT_FAIL;
 	snprintf(base, sizeof(base), "%lld", rev);
+	/* One clock for all domains: a slow apply must not close their stagger. */
+	now = time(NULL);
 	for (int i = 0; i < DOMAIN_COUNT; i++) {
-		char at[32], *pre[] = {"--base", base, "--comment", (char *)comment, "--confirm-at", at};
+		char at[32],
+		    *pre[] = {"--base", base, "--comment", (char *)comment, "--confirm-at", at};
 		/* Going back undoes the change: the last domain changed goes back first. */
 		snprintf(at, sizeof(at), "%lld",
-			 (long long)time(NULL) + (long long)(n->confirm_s + 0.5) + (DOMAIN_COUNT - 1 - i));
+			 (long long)now + (long long)(n->confirm_s + 0.5) + (DOMAIN_COUNT - 1 - i));
 		st = send_change(n, order[i], pre, n->confirm_s > 0 ? 6 : 4, argc, argv, true);
 		if (st != CTL_OK) {
 			fprintf(stderr, "umbral: node %s: stopped at the %s domain; %s\n", n->node,
@@ -146,7 +149,8 @@ node_change(const struct node_ctx *n, int argc, char **argv, bool removal, const
 	printf("node %s: revision %lld applied (%s, %s, %s)\n", n->node, rev + 1,
 	       domain_name(order[0]), domain_name(order[1]), domain_name(order[2]));
 	if (n->confirm_s > 0)
-		printf("node %s: goes back to revision %lld in %.0f s unless 'umbral -N %s confirm'\n",
-		       n->node, rev, n->confirm_s, n->node);
+		printf(
+		    "node %s: goes back to revision %lld in %.0f s unless 'umbral -N %s confirm'\n",
+		    n->node, rev, n->confirm_s, n->node);
 	return EXIT_OK;
 }

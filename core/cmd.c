@@ -14,8 +14,8 @@
 #include "core/ctlmsg.h"
 #include "core/daemon.h"
 #include "core/log.h"
-#include "policy/diff.h"
 #include "policy/ct.h"
+#include "policy/diff.h"
 #include "policy/edit.h"
 #include "policy/explain.h"
 #include "storage/audit.h"
@@ -43,9 +43,9 @@ cmd_status(struct daemon *d, int argc, char **argv, struct buf *out)
 		buf_printf(out, ",\"pid\":%d,\"uptime\":%ld,\"revision\":%lld,\"mode\":\"%s\"",
 			   (int)getpid(), up, (long long)d->policy.revision,
 			   mode_name(d->policy.node.mode));
-		buf_printf(out, ",\"sites\":%zu,\"applied\":%s,\"applies\":%u,\"apply_failures\":%u",
-			   d->policy.nsites, d->applied ? "true" : "false", d->applies,
-			   d->apply_failures);
+		buf_printf(
+		    out, ",\"sites\":%zu,\"applied\":%s,\"applies\":%u,\"apply_failures\":%u",
+		    d->policy.nsites, d->applied ? "true" : "false", d->applies, d->apply_failures);
 		buf_printf(out, ",\"last_apply_ms\":%.3f", d->last_apply_ms);
 		buf_puts(out, ",\"apply_error\":");
 		if (d->apply_error[0])
@@ -266,7 +266,8 @@ change_target(struct daemon *d, int argc, char **argv, struct policy *next, stru
 		}
 		buf_free(&msg);
 		if (policy_validate(next, &eb) < 0) {
-			buf_printf(out, "rollback: revision %s is not valid now:\n%s", argv[1], eb.text);
+			buf_printf(out, "rollback: revision %s is not valid now:\n%s", argv[1],
+				   eb.text);
 			policy_free(next);
 			return CTL_INVALID;
 		}
@@ -317,8 +318,8 @@ change_may_start(struct daemon *d, const struct change_opts *o, struct buf *out)
 }
 
 int
-change_record(struct daemon *d, const struct ctl_peer *peer, const struct change_opts *o,
-	      int argc, char **argv, struct policy *next, struct buf *out)
+change_record(struct daemon *d, const struct ctl_peer *peer, const struct change_opts *o, int argc,
+	      char **argv, struct policy *next, struct buf *out)
 {
 	char author[96], summary[AUDIT_SUMMARY_MAX + 1] = "";
 	int64_t base = d->policy.revision;
@@ -327,9 +328,9 @@ change_record(struct daemon *d, const struct ctl_peer *peer, const struct change
 	policy_diff_summary(&d->policy, next, summary, sizeof(summary));
 	author_of(peer, author, sizeof(author));
 	st = daemon_commit(d, next, author, o->comment, out);
-	admin_audit(d, peer, change_kind(argv), argc, argv,
-		    st == CTL_OK ? d->policy.revision : base + 1, summary,
-		    st == CTL_OK ? AUDIT_OK : AUDIT_FAILED);
+	/* A failed commit wrote no revision: 0, as audit.h says. */
+	admin_audit(d, peer, change_kind(argv), argc, argv, st == CTL_OK ? d->policy.revision : 0,
+		    summary, st == CTL_OK ? AUDIT_OK : AUDIT_FAILED);
 	if (st == CTL_OK && o->confirm_at > 0) {
 		admin_confirm_arm(d, base, d->policy.revision, o->confirm_at);
 		buf_printf(out, "%s: goes back to revision %lld in %llds unless confirmed\n",
@@ -340,8 +341,7 @@ change_record(struct daemon *d, const struct ctl_peer *peer, const struct change
 }
 
 static int
-cmd_change(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
-	   struct buf *out)
+cmd_change(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv, struct buf *out)
 {
 	struct change_opts o;
 	struct policy next;
@@ -352,8 +352,9 @@ cmd_change(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
 	st = change_target(d, argc - skip, argv + skip, &next, out);
 	if (st != CTL_OK) {
 		if (!o.check)
-			admin_audit(d, peer, AUDIT_KIND_CHANGE, argc - skip, argv + skip, 0,
-				    "invalid", AUDIT_FAILED);
+			admin_audit(d, peer,
+				    argc > skip ? change_kind(argv + skip) : AUDIT_KIND_CHANGE,
+				    argc - skip, argv + skip, 0, "invalid", AUDIT_FAILED);
 		return st;
 	}
 	if (o.check) {
@@ -386,7 +387,8 @@ is_change(int argc, char **argv)
 	struct change_opts o;
 	int skip = change_opts_parse(argc, argv, &o);
 
-	if (skip < argc && (strcmp(argv[skip], "rollback") == 0 || strcmp(argv[skip], "replace") == 0))
+	if (skip < argc &&
+	    (strcmp(argv[skip], "rollback") == 0 || strcmp(argv[skip], "replace") == 0))
 		return true;
 	return policy_edit_known(argc - skip, argv + skip);
 }
@@ -411,8 +413,7 @@ is_read(int argc, char **argv)
 }
 
 static int
-refuse_change(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
-	      struct buf *out)
+refuse_change(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv, struct buf *out)
 {
 	struct change_opts o;
 	int skip = change_opts_parse(argc, argv, &o);
@@ -422,7 +423,8 @@ refuse_change(struct daemon *d, const struct ctl_peer *peer, int argc, char **ar
 	buf_printf(out,
 		   "%s: permission denied: %s (uid %u) is an operator and may only read; "
 		   "changes need root or group %s\n",
-		   argc > skip ? argv[skip] : argv[0], user, (unsigned)peer->uid, ROLES_ADMIN_GROUP);
+		   argc > skip ? argv[skip] : argv[0], user, (unsigned)peer->uid,
+		   ROLES_ADMIN_GROUP);
 	log_warnx("ctl: change refused for %s (uid %u): %s", user, (unsigned)peer->uid,
 		  argc > skip ? argv[skip] : argv[0]);
 	admin_audit(d, peer, AUDIT_KIND_REFUSED, argc - skip, argv + skip, 0,
@@ -436,15 +438,16 @@ key_cmd(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv, st
 {
 	int st = crypto_key_cmd(d, argc, argv, out);
 	bool unlock = strcmp(argv[0], "unlock") == 0;
-	bool rotates = argc > 1 && (strcmp(argv[1], "generate") == 0 || strcmp(argv[1], "rotate") == 0);
+	bool rotates =
+	    argc > 1 && (strcmp(argv[1], "generate") == 0 || strcmp(argv[1], "rotate") == 0);
 
 	/* admin_audit keeps the secret-bearing options off the record. */
 	if (unlock || rotates)
 		admin_audit(d, peer, unlock ? AUDIT_KIND_UNLOCK : AUDIT_KIND_KEY_ROTATION, argc,
 			    argv, 0,
-			    st != CTL_OK	? ""
-			    : unlock	? "sealed key opened"
-					: "new WireGuard key pair",
+			    st != CTL_OK ? ""
+			    : unlock	 ? "sealed key opened"
+					 : "new WireGuard key pair",
 			    st == CTL_OK ? AUDIT_OK : AUDIT_FAILED);
 	return st;
 }
