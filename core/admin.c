@@ -182,9 +182,9 @@ admin_refused_init(struct daemon *d)
 }
 
 void
-admin_refused(void *ctx, const struct ctl_peer *peer, int argc, char **argv)
+admin_refuse(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
+	     const char *why)
 {
-	struct daemon *d = ctx;
 	struct refusals_summary s;
 	double now = mono_now();
 	char user[64];
@@ -193,12 +193,17 @@ admin_refused(void *ctx, const struct ctl_peer *peer, int argc, char **argv)
 		if (s.suppressed)
 			refusal_summary(d, &s);
 		roles_user_name(peer->uid, user, sizeof(user));
-		log_warnx("ctl: refused %s (uid %u, pid %d): no role", user, (unsigned)peer->uid,
-			  (int)peer->pid);
-		admin_audit(d, peer, AUDIT_KIND_REFUSED, argc, argv, 0,
-			    "refused at the socket: no role", AUDIT_DENIED);
+		log_warnx("ctl: refused %s (uid %u, pid %d): %s", user, (unsigned)peer->uid,
+			  (int)peer->pid, why);
+		admin_audit(d, peer, AUDIT_KIND_REFUSED, argc, argv, 0, why, AUDIT_DENIED);
 	}
 	refusal_arm(d, now);
+}
+
+void
+admin_refused(void *ctx, const struct ctl_peer *peer, int argc, char **argv)
+{
+	admin_refuse(ctx, peer, argc, argv, "refused at the socket: no role");
 }
 
 static void

@@ -425,10 +425,7 @@ refuse_change(struct daemon *d, const struct ctl_peer *peer, int argc, char **ar
 		   "changes need root or group %s\n",
 		   argc > skip ? argv[skip] : argv[0], user, (unsigned)peer->uid,
 		   ROLES_ADMIN_GROUP);
-	log_warnx("ctl: change refused for %s (uid %u): %s", user, (unsigned)peer->uid,
-		  argc > skip ? argv[skip] : argv[0]);
-	admin_audit(d, peer, AUDIT_KIND_REFUSED, argc - skip, argv + skip, 0,
-		    "permission denied: operator", AUDIT_DENIED);
+	admin_refuse(d, peer, argc - skip, argv + skip, "permission denied: operator");
 	return CTL_DENIED;
 }
 

@@ -118,6 +118,13 @@ void admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int ar
 void admin_refused_init(struct daemon *d);
 /* ctl_refused callback: audits (and logs) a caller refused at the socket, rate-limited. */
 void admin_refused(void *ctx, const struct ctl_peer *peer, int argc, char **argv);
+/*
+ * Audits (and logs) one refused command, why being the reason; every
+ * refusal goes through here so that one uid's records are rate limited
+ * (core/refusals.c) whatever its role.
+ */
+void admin_refuse(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
+		  const char *why);
 int admin_audit_list(struct daemon *d, int argc, char **argv, struct buf *out);
 /* audit rotation (core/rotate.c); the limit is $UMBRAL_AUDIT_MAX live records (default 10000) */
 void admin_rotate_init(struct daemon *d);

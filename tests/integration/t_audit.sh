@@ -131,11 +131,20 @@ check "at most 11 refusals recorded one by one ($nrec)" [ "$nrec" -le 11 ]
 check "  ... all in red, kind refused, role none, denied" \
 	jqe 'all(.[]; .domain == "red" and .kind == "refused" and .role == "none" and .outcome == "denied")' "$WORK/flood.json"
 check "summaries: at most one per $REFILL s of flood, and one after ($nsum in $T s)" \
-	[ "$nsum" -ge 1 ] && [ "$nsum" -le $((T / REFILL + 2)) ]
+	sh -c "[ '$nsum' -ge 1 ] && [ '$nsum' -le $((T / REFILL + 2)) ]"
 check "every refusal accounted for: $nrec recorded + $nsup summarized = 200" [ $((nrec + nsup)) = 200 ]
 check "red's own log is limited too: at most 11 lines for the refusals" \
 	[ "$(grep -c 'ctl: refused umba-none' /run/umbral-lab/logs/s1-red.log)" -le 11 ]
 check "the refused user still cannot do anything" sh -c "! runuser -u umba-none -- '$UMBRAL' -N s1 status >/dev/null 2>&1"
+
+# An operator's refused changes go through the same limit.
+opuid=$(id -u umba-op)
+t1=$(date +%s)
+sleep 1
+runuser -u umba-op -- bash -c "for i in \$(seq 40); do '$UMBRAL' -N s1 site del nosuch; echo \"rc=\$?\"; done" >"$WORK/opflood" 2>&1
+check "an operator's 40 changes were all refused (exit 3)" [ "$(grep -c '^rc=3$' "$WORK/opflood")" = 40 ]
+nop=$(U log --since "@$t1" --json | jq "[.[] | select(.uid == $opuid and .command == \"site del nosuch\")] | length")
+check "  ... and cost at most 11 records one by one ($nop)" sh -c "[ '${nop:-99}' -ge 1 ] && [ '${nop:-99}' -le 11 ]"
 
 # --- 5. tampering after rotation is still found
 arc=$(archives crypto | head -n 1)
