@@ -6,6 +6,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export UMBRAL_BIN=${UMBRAL_BIN:-$top/build}
 LAB="$top/tests/lab/lab"
 UMBRAL="$UMBRAL_BIN/umbral"
+# bin/jq: `jq -e` on empty input fails, as it should (Debian's jq 1.6 passes it).
+export PATH="$top/tests/integration/bin:$PATH"
 WORK=$(mktemp -d /tmp/umbral-test.XXXXXX)
 PASS=0
 FAIL=0
@@ -39,17 +41,20 @@ finish() {
 	[ "$FAIL" -eq 0 ]
 }
 trap 'fail "interrupted by a signal"; exit 1' INT TERM
-trap finish EXIT
+# The script's exit status is the verdict (an EXIT trap's own status is not).
+trap 'finish || exit 1' EXIT
 
 # wait_for SECONDS command...: retries until the command succeeds or the time is up.
+# The deadline is in microseconds: whole SECONDS could give up almost a second early.
 wait_for() {
-	local end=$((SECONDS + $1)); shift
+	local end=$(($(now_us) + $1 * 1000000)); shift
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
-		[ "$SECONDS" -ge "$end" ] && return 1
+		[ "$(now_us)" -ge "$end" ] && return 1
 		sleep 0.1
 	done
 }
+now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 
 # Pings until one answer comes (the tunnel may still be handshaking).
 ping_ok() { nsx "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
@@ -59,7 +64,9 @@ capture() {
 	local ns=$1 ifc=$2 file=$3
 	ip netns exec "$ns" tcpdump -i "$ifc" -s 0 -U --immediate-mode -w "$file" >"$file.log" 2>&1 &
 	BG_PIDS+=($!)
-	wait_for 5 grep -q "listening on" "$file.log"
+	wait_for 5 grep -q "listening on" "$file.log" && return 0
+	fail "capture on $ns $ifc did not start ($(head -c 200 "$file.log"))"
+	return 1
 }
 # Stops every capture started so far and lets them flush.
 stop_captures() {
@@ -69,8 +76,13 @@ stop_captures() {
 	for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	BG_PIDS=()
 }
-# Number of packets in FILE matching the pcap FILTER.
-count_packets() { tcpdump -nn -r "$1" "$2" 2>/dev/null | wc -l; }
+# Number of packets in FILE matching the pcap FILTER; "unreadable" (no number,
+# so a numeric check on it fails) when tcpdump cannot read the file.
+count_packets() {
+	local out
+	out=$(tcpdump -nn -r "$1" "$2" 2>/dev/null) || { echo unreadable; return; }
+	if [ -z "$out" ]; then echo 0; else printf '%s\n' "$out" | wc -l; fi
+}
 # Whether FILE's raw bytes contain PATTERN.
 has_bytes() { grep -aqF "$2" "$1"; }
 

@@ -8,7 +8,7 @@
 
 USERS=(umbt-adm umbt-op umbt-none)
 drop_users() { local u; for u in "${USERS[@]}"; do userdel "$u" 2>/dev/null; done; }
-trap 'drop_users; finish' EXIT
+trap 'drop_users; finish || exit 1' EXIT
 
 U() { "$UMBRAL" -N s1 "$@"; }
 # as USER ARGS...: umbral as that user, the way an administrator logs in.
@@ -152,7 +152,8 @@ check "shell: 'sta<TAB>' completes to status, which runs" has "^red    revision 
 check "shell: 'site del <TAB><TAB>' offers the known site names" grep -Eq 'c3 +s2 +t1' "$WORK/out"
 check "shell: a change is staged, not applied" has "staged (1 uncommitted change;"
 check "shell: the prompt shows uncommitted changes" has "^s1\[r$r4 \*uncommitted\*\]# "
-check "shell: a bad change is refused when staged, naming the field" has "key"
+check "shell: a bad change is refused when staged, naming the field" \
+	has "site bad: key nonsense: not a WireGuard public key"
 check "shell: show changes lists both staged changes" \
 	sh -c "grep -q '^+ site del c3\$' '$WORK/out' && grep -q '^+ site add k9 --key' '$WORK/out'"
 check "shell: commit applies them as one revision, $((r4 + 1))" has "node s1: revision $((r4 + 1)) applied"

@@ -8,7 +8,7 @@
 
 USERS=(umba-op umba-none)
 drop_users() { local u; for u in "${USERS[@]}"; do userdel "$u" 2>/dev/null; done; }
-trap 'drop_users; finish' EXIT
+trap 'drop_users; finish || exit 1' EXIT
 
 # After its burst of 10, a refused user costs one record per 4 s, not per minute.
 REFILL=4

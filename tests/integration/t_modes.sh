@@ -57,9 +57,11 @@ check "without a LAN route, s2-lan cannot reach 10.1.5.1" bash -c "! ip netns ex
 U lan route add 10.1.5.0/24 via 10.1.1.10
 check "lan route add 10.1.5.0/24 via 10.1.1.10: s2-lan reaches 10.1.5.1 through the tunnel" \
 	wait_for 10 ping_ok s2-lan 10.1.5.1
+check "before its LAN route, 172.16.1.1 is not this site's (explain)" \
+	sh -c "! '$UMBRAL' -N s1 explain 10.1.1.50 172.16.1.1 | grep -q '^local'"
 U lan route add 172.16.1.0/24 via 10.1.1.10
-check "a LAN route outside the node's prefixes becomes one of them" \
-	sh -c "'$UMBRAL' -N s1 show config | grep -- '--prefix' | head -1 | grep -q 172.16.1.0/24"
+check "a LAN route outside the node's prefixes makes it this site's: explain says local" \
+	sh -c "'$UMBRAL' -N s1 explain 10.1.1.50 172.16.1.1 | grep -q '^local (this site'"
 check "red routes it via the gateway" sh -c "ip -n s1-red route show 172.16.1.0/24 | grep -q 'via 10.1.1.10 dev lan'"
 "$UMBRAL" -N s2 site del s1 >/dev/null
 "$UMBRAL" -N s2 site add s1 --key "$(cat /run/umbral-lab/s1/public.key)" --endpoint 198.18.1.2:51820 \
@@ -67,7 +69,7 @@ check "red routes it via the gateway" sh -c "ip -n s1-red route show 172.16.1.0/
 check "once s2 knows the new prefix, s2-lan reaches 172.16.1.1 behind s1's router" \
 	wait_for 20 ping_ok s2-lan 172.16.1.1
 check "lan route del removes the route and the prefix" \
-	sh -c "'$UMBRAL' -N s1 lan route del 172.16.1.0/24 >/dev/null && ! ip -n s1-red route show 172.16.1.0/24 | grep -q via && ! '$UMBRAL' -N s1 show config | grep -q 172.16.1.0/24"
+	sh -c "'$UMBRAL' -N s1 lan route del 172.16.1.0/24 >/dev/null && ! ip -n s1-red route show 172.16.1.0/24 | grep -q via && ! '$UMBRAL' -N s1 show config | grep -q 172.16.1.0/24 && ! '$UMBRAL' -N s1 explain 10.1.1.50 172.16.1.1 | grep -q '^local'"
 
 # --- back to small, then large and small again, while the stream runs
 U node set --mode small
