@@ -59,10 +59,12 @@ now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 # Pings until one answer comes (the tunnel may still be handshaking).
 ping_ok() { nsx "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 
-# capture NS IF FILE: starts tcpdump, returns once it is listening.
+# capture NS IF FILE [FILTER...]: starts tcpdump, returns once it is listening.
+# A filter keeps tcpdump from copying a stream the test is measuring.
 capture() {
 	local ns=$1 ifc=$2 file=$3
-	ip netns exec "$ns" tcpdump -i "$ifc" -s 0 -U --immediate-mode -w "$file" >"$file.log" 2>&1 &
+	shift 3
+	ip netns exec "$ns" tcpdump -i "$ifc" -s 0 -U --immediate-mode -w "$file" "$@" >"$file.log" 2>&1 &
 	BG_PIDS+=($!)
 	wait_for 5 grep -q "listening on" "$file.log" && return 0
 	fail "capture on $ns $ifc did not start ($(head -c 200 "$file.log"))"

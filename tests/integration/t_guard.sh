@@ -103,8 +103,11 @@ check "the alarm is in black's audit log (never-match)" \
 bg nsx s1-lan iperf3 -s -B 10.1.1.10 >/dev/null 2>&1
 wait_for 5 sh -c "ip netns exec s1-lan ss -Htln | grep -q ':5201 '"
 stream() { nsx s2-lan iperf3 -c 10.1.1.10 -t "$1" -J | jq '.end.sum_received.bits_per_second / 1e6 | floor'; }
-base=$(stream 8)
-echo "# unflooded stream s2-lan -> s1-lan: $base Mbit/s"
+# median3: the median of three 3 s streams (one sample on this shared 2-core
+# host strays by a tenth or more either way).
+median3() { { stream 3; stream 3; stream 3; } | sort -n | sed -n 2p; }
+base=$(median3)
+echo "# unflooded stream s2-lan -> s1-lan: $base Mbit/s (median of 3)"
 # 20 s of junk at about 5000 packets/s from inet (198.18.1.1), paced in bursts:
 # five times the per-source limit. (At 20000/s the sender's own CPU, on this
 # shared 2-core host, cost the stream up to a quarter: that measured the host.)
@@ -125,7 +128,8 @@ while time.time() < end:
         time.sleep(ahead)
 print(sent)
 EOF
-capture s1-black to-crypto "$WORK/flood-crypto.pcap"
+# Only the flood's packets: copying the stream's too cost it a fifth.
+capture s1-black to-crypto "$WORK/flood-crypto.pcap" src host 198.18.1.1
 flood_start=$SECONDS
 nsx inet nice -n 19 python3 "$WORK/flood.py" 20 >"$WORK/flood.sent" &
 fp=$!
@@ -135,16 +139,13 @@ check "the source is in black's block set (control for the checks of s2 below)" 
 	sh -c "ip netns exec s1-black nft list set inet umbral block4 | grep -q '198.18.1.1'"
 echo "# alarm after $((SECONDS - flood_start)) s"
 "$UMBRAL" -N s1 status | grep ALERT | sed 's/^/# /'
-flooded=$(stream 8)
-echo "# flooded stream: $flooded Mbit/s"
-# The target is 80 %; on this shared 2-core host one 8 s sample each way
-# varies by a third from run to run, so the target is a figure to report (printed
-# here), not a pass mark. The check is that the tunnel is not denied: at least half.
+flooded=$(median3)
+echo "# flooded stream: $flooded Mbit/s (median of 3)"
 echo "# flooded/unflooded: $((flooded * 100 / (base > 0 ? base : 1))) % (target 80 %)"
 check "both streams ran (numbers, not empty: $base and $flooded Mbit/s)" \
 	sh -c "[ '${base:-0}' -gt 0 ] && [ '${flooded:-0}' -ge 0 ] 2>/dev/null && [ -n '$flooded' ]"
-check "the stream keeps going under the flood: at least half its throughput ($flooded of $base Mbit/s)" \
-	[ "$((${flooded:-0} * 100))" -ge "$((${base:-1} * 50))" ]
+check "the stream keeps at least 80 % of its throughput under the flood ($flooded of $base Mbit/s)" \
+	[ "$((${flooded:-0} * 100))" -ge "$((${base:-1} * 80))" ]
 wait "$fp"
 stop_captures
 sent=$(cat "$WORK/flood.sent")
