@@ -68,11 +68,8 @@ crypto_init(struct daemon *d)
 	char legacy[PATH_MAX];
 	int ret;
 
-	if (d->unlock_file[0] && crypto_has_keystore(d)) {
-		ret = crypto_unlock_file(d, d->unlock_file);
-		if (ret == -ENOMEM)
-			return ret;
-	}
+	if ((ret = crypto_unlock_boot(d)) == -ENOMEM)
+		return ret;
 	if (snprintf(legacy, sizeof(legacy), "%s/private.key", d->state_dir) < (int)sizeof(legacy) &&
 	    access(legacy, F_OK) == 0)
 		log_warnx("crypto: %s is a plaintext key of an older umbrald and is not used; "

@@ -280,15 +280,29 @@ crypto_key_rotate(struct daemon *d, int argc, char **argv, struct buf *reply)
 }
 
 int
-crypto_unlock_file(struct daemon *d, const char *file)
+crypto_boot_secret_read(struct daemon *d)
 {
-	struct secret s = {0};
-	uint8_t *priv = NULL;
-	int ret = keystore_secret_load(file, &s.bytes, &s.len);
+	int ret = keystore_secret_load(d->unlock_file, &d->boot_secret, &d->boot_secret_len);
 
-	if (ret < 0) {
-		log_warnx("crypto: unlock file %s: %s; staying locked", file, strerror(-ret));
-		return ret;
+	if (ret < 0)
+		log_warnx("crypto: unlock file %s: %s; staying locked", d->unlock_file,
+			  strerror(-ret));
+	return ret;
+}
+
+int
+crypto_unlock_boot(struct daemon *d)
+{
+	struct secret s = {d->boot_secret, d->boot_secret_len};
+	const char *file = d->unlock_file;
+	uint8_t *priv = NULL;
+	int ret;
+
+	d->boot_secret = NULL; /* s owns it now */
+	d->boot_secret_len = 0;
+	if (!s.bytes || !crypto_has_keystore(d)) { /* no key yet: crypto_init says so */
+		secret_free(&s);
+		return 0;
 	}
 	ret = open_keystore(d, &s, &priv);
 	secret_free(&s);

@@ -33,6 +33,7 @@ struct daemon {
 	char node[POLICY_NAME_MAX + 1];
 	char state_dir[PATH_MAX];
 	char run_dir[PATH_MAX];
+	char ctl_path[PATH_MAX + 16]; /* the control socket, in run_dir */
 	struct ev_loop *loop;
 	struct store *store;
 	struct ctl_server *ctl;
@@ -81,6 +82,10 @@ struct daemon {
 	struct wg *wg;
 	uint8_t *privkey;	    /* sodium_malloc'd; NULL while locked or before a key exists */
 	char unlock_file[PATH_MAX]; /* --unlock-file: tried at start, "" for none */
+	/* Its contents, read as root before the drop (the file is root's, on separate
+	 * media); sodium memory, wiped once crypto_init has tried it. */
+	uint8_t *boot_secret;
+	size_t boot_secret_len;
 	ev_timer peer_poll;	    /* polls WireGuard for per-peer traffic and handshakes */
 	struct peerstats peerstats;
 };
@@ -197,8 +202,13 @@ void watch_update(struct daemon *d, const struct wg_dev_state *st);
 /* crypto's sealed identity (core/crypto_key.c) */
 int crypto_keystore_path(const struct daemon *d, char *buf, size_t len);
 bool crypto_has_keystore(const struct daemon *d);
-/* Unlocks from a key file at start; logs why not. Returns 0 or -errno (still locked). */
-int crypto_unlock_file(struct daemon *d, const char *file);
+/*
+ * --unlock-file at start: crypto_boot_secret_read() reads the file as root,
+ * before the drop; crypto_unlock_boot() opens the keystore with it after the
+ * drop, and wipes it. Each logs why not and returns 0 or -errno (still locked).
+ */
+int crypto_boot_secret_read(struct daemon *d);
+int crypto_unlock_boot(struct daemon *d);
 /* unlock, key generate|rotate|public. Returns a ctl status. */
 int crypto_key_cmd(struct daemon *d, int argc, char **argv, struct buf *reply);
 int crypto_key_rotate(struct daemon *d, int argc, char **argv, struct buf *reply);

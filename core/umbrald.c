@@ -230,13 +230,25 @@ parse_args(int argc, char **argv, struct daemon *d, struct opts *o)
 }
 
 static void
+make_state_dir(struct daemon *d)
+{
+	int ret = mkdir_p(d->state_dir, 0700);
+
+	if (ret < 0)
+		fatalx("state directory %s: %s", d->state_dir, strerror(-ret));
+}
+
+/*
+ * After the drop: the state directory is the daemon's own, so a daemon that
+ * was taken over could have left a link there (policy.db-journal -> a file of
+ * root's) for root's SQLite to write through at the next start.
+ */
+static void
 open_store(struct daemon *d)
 {
 	char path[PATH_MAX + 16];
 	int ret;
 
-	if ((ret = mkdir_p(d->state_dir, 0700)) < 0)
-		fatalx("state directory %s: %s", d->state_dir, strerror(-ret));
 	snprintf(path, sizeof(path), "%s/policy.db", d->state_dir);
 	if ((ret = store_open(path, &d->store)) < 0)
 		fatalx("policy database %s: %s", path, strerror(-ret));
@@ -264,25 +276,38 @@ make_run_dir(struct daemon *d, const struct priv_user *u)
 		fatalx("run directory %s: %s", d->run_dir, strerror(-ret));
 }
 
-/* What needs root or comes before any outside input: secrets, the control socket. */
+/*
+ * What needs root: the control socket in root's run directory, and the
+ * unlock file (root's, on separate media). Nothing is served before ev_run.
+ */
 static void
-start_serving(struct daemon *d, const struct priv_user *u)
+start_listening(struct daemon *d, const struct priv_user *u)
 {
-	char sock[PATH_MAX + 16];
 	int ret;
 
 	make_run_dir(d, u);
+	if (d->domain == DOMAIN_CRYPTO && d->unlock_file[0])
+		crypto_boot_secret_read(d); /* logged; crypto stays locked */
+	snprintf(d->ctl_path, sizeof(d->ctl_path), "%s/%s.sock", d->run_dir,
+		 domain_name(d->domain));
+	if ((ret = ctl_listen(d->loop, d->ctl_path, daemon_handle, d, &d->ctl)) < 0)
+		fatalx("control socket %s: %s", d->ctl_path, strerror(-ret));
+	ctl_set_refused(d->ctl, admin_refused);
+}
+
+/* After the drop, with the store open: the domain's state before any request. */
+static void
+start_serving(struct daemon *d)
+{
+	int ret;
+
 	if (d->domain == DOMAIN_CRYPTO && (ret = crypto_init(d)) < 0)
 		fatalx("crypto: %s", strerror(-ret));
-	snprintf(sock, sizeof(sock), "%s/%s.sock", d->run_dir, domain_name(d->domain));
 	admin_init(d);
 	admin_refused_init(d);
 	admin_rotate_init(d);
-	if ((ret = ctl_listen(d->loop, sock, daemon_handle, d, &d->ctl)) < 0)
-		fatalx("control socket %s: %s", sock, strerror(-ret));
-	ctl_set_refused(d->ctl, admin_refused);
 	log_info("%s domain of node %s, revision %lld, control socket %s", domain_name(d->domain),
-		 d->node, (long long)d->policy.revision, sock);
+		 d->node, (long long)d->policy.revision, d->ctl_path);
 }
 
 /* The first apply and the link watch: CAP_NET_ADMIN is enough for both. */
@@ -375,15 +400,17 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	umask(077);
 	drop = !o.check_only && geteuid() == 0;
-	if (drop)
-		prepare_drop(&d, o.user, &user);
-	open_store(&d);
+	make_state_dir(&d); /* before the drop: its parent may be root's */
 	if (o.check_only) {
 		struct errbuf eb = {0};
-		int bad = policy_validate(&d.policy, &eb) < 0;
+		int bad;
+		open_store(&d);
+		bad = policy_validate(&d.policy, &eb) < 0;
 		printf("%s", bad ? eb.text : "policy valid\n");
 		return bad;
 	}
+	if (drop)
+		prepare_drop(&d, o.user, &user);
 	d.loop = EV_DEFAULT;
 	d.started = time(NULL);
 	for (int i = 0; signums[i]; i++) {
@@ -391,9 +418,11 @@ main(int argc, char **argv)
 		sigs[i].data = &d;
 		ev_signal_start(d.loop, &sigs[i]);
 	}
-	start_serving(&d, drop ? &user : NULL);
+	start_listening(&d, drop ? &user : NULL);
 	if (drop)
 		drop_now(&d, &user);
+	open_store(&d);
+	start_serving(&d);
 	start_applying(&d);
 	ev_run(d.loop, 0);
 	guardwatch_stop(&d);

@@ -115,3 +115,33 @@ pid=$("$LAB" pid s1 crypto)
 check "the restarted crypto runs as umbral, filtered" \
 	wait_for 5 sh -c "grep -q '^Seccomp:.2' /proc/$pid/status && grep -q '^Uid:.$uid' /proc/$pid/status"
 check "traffic flows after crypto's restart" wait_for 20 ping_ok s1-lan 10.2.1.10
+
+# --- 7. the state directory is the daemon's own, so what a taken-over daemon
+# leaves there must not be opened as root at the next start: black's policy.db
+# replaced by a link to a root-only database is refused (the store is opened
+# after the drop), and root's file is left as it was.
+st=/run/umbral-lab/s1/black
+bpid=$("$LAB" pid s1 black)
+kill "$bpid"
+wait_for 10 sh -c "! kill -0 $bpid 2>/dev/null"
+cp "$st/policy.db" "$WORK/rootonly.db"
+chmod 600 "$WORK/rootonly.db"
+before=$(sha256sum <"$WORK/rootonly.db")
+mv "$st/policy.db" "$WORK/black-policy.db"
+ln -s "$WORK/rootonly.db" "$st/policy.db"
+ip netns exec s1-black "$UMBRAL_BIN/umbrald" --domain black --node s1 --state "$st" \
+	--run "$WORK/run-black" >"$WORK/planted.log" 2>&1 </dev/null &
+bpid=$!
+BG_PIDS+=($bpid)
+# One that did start (the link opened as root) is stopped, and fails below.
+wait_for 10 sh -c "! kill -0 $bpid 2>/dev/null" || kill "$bpid"
+wait "$bpid"
+rc=$?
+check "black with policy.db linked to a root-only file refuses to start (exit $rc)" [ "$rc" -ne 0 ]
+check "and says why: $(grep -o 'policy database.*' "$WORK/planted.log" | head -1)" \
+	grep -q "policy database $st/policy.db: .*Permission denied" "$WORK/planted.log"
+check "root's file is unchanged" [ "$(sha256sum <"$WORK/rootonly.db")" = "$before" ]
+rm -f "$st/policy.db"
+mv "$WORK/black-policy.db" "$st/policy.db"
+"$LAB" start s1 black
+check "black starts again on its own database, and traffic flows" wait_for 20 ping_ok s1-lan 10.2.1.10
