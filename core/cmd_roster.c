@@ -15,6 +15,7 @@
 #include "core/daemon.h"
 #include "core/log.h"
 #include "policy/roster.h"
+#include "storage/audit.h"
 #include "storage/store.h"
 #include "wg/key.h"
 
@@ -62,19 +63,30 @@ load_state(struct daemon *d, struct roster_state *st)
 	return ret;
 }
 
+/* Who signs the network is a security decision: each pinning is audited, with the key it replaced. */
 static int
-cmd_trust(struct daemon *d, int argc, char **argv, struct buf *out)
+cmd_trust(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
+	  struct buf *out)
 {
 	uint8_t pk[ROSTER_PK_LEN];
+	char was[64] = "", summary[160];
 	int ret;
 
 	if (argc != 3 || key_from_base64(pk, argv[2]) < 0) {
 		buf_printf(out, "roster trust: '%.64s': not an authority public key (44 base64 "
 				"characters, as roster keygen prints it)\n",
 			   argc == 3 ? argv[2] : "");
+		admin_audit(d, peer, AUDIT_KIND_ROSTER_TRUST, argc, argv, 0, "invalid",
+			    AUDIT_FAILED);
 		return CTL_INVALID;
 	}
+	if (store_meta_get(d->store, META_AUTHORITY, was, sizeof(was)) < 0)
+		was[0] = '\0';
+	snprintf(summary, sizeof(summary), "authority %s (was %s)", argv[2],
+		 was[0] ? was : "none");
 	ret = store_meta_set(d->store, META_AUTHORITY, argv[2]);
+	admin_audit(d, peer, AUDIT_KIND_ROSTER_TRUST, argc, argv, 0, summary,
+		    ret < 0 ? AUDIT_FAILED : AUDIT_OK);
 	if (ret < 0) {
 		buf_printf(out, "%s: cannot store the authority key: %s\n", domain_name(d->domain),
 			   strerror(-ret));
@@ -185,7 +197,7 @@ cmd_roster(struct daemon *d, const struct ctl_peer *peer, int argc, char **argv,
 	if (is_roster_import(argc, argv))
 		return cmd_import(d, peer, argc, argv, out);
 	if (argc >= 2 && strcmp(argv[1], "trust") == 0)
-		return cmd_trust(d, argc, argv, out);
+		return cmd_trust(d, peer, argc, argv, out);
 	if (argc == 2 && strcmp(argv[1], "status") == 0)
 		return cmd_status(d, out);
 	buf_puts(out, "roster: trust PUBKEY | import TEXT | status\n");

@@ -34,7 +34,8 @@
 static const char *const role_names[AUDIT_ROLE_COUNT] = {"admin", "operator", "daemon", "none"};
 static const char *const kind_names[AUDIT_KIND_COUNT] = {
     "change",	 "refused",	    "lock",	"unlock",	"key-rotation", "roster-import",
-    "dos-alert", "handshake-alarm", "rollback", "log-rotation", "never-match"};
+    "dos-alert", "handshake-alarm", "rollback", "log-rotation", "never-match",
+    "roster-trust"};
 static const char *const outcome_names[AUDIT_OUTCOME_COUNT] = {"ok", "failed", "denied"};
 
 const char *

@@ -51,6 +51,7 @@ enum audit_kind {
 	AUDIT_KIND_ROLLBACK,
 	AUDIT_KIND_LOG_ROTATION, /* the audit log itself was rotated */
 	AUDIT_KIND_NEVER_MATCH,	 /* a rule that must never match did (core/guardwatch.c) */
+	AUDIT_KIND_ROSTER_TRUST, /* a network authority key was pinned */
 	AUDIT_KIND_COUNT
 };
 

@@ -41,6 +41,9 @@ check "import before any authority is trusted: refused (exit 2), says so" rc_say
 for n in 1 2 3; do
 	check "s$n: roster trust pins the authority in all three domains" \
 		sh -c "[ \$('$UMBRAL' -N s$n roster trust $auth_pub | grep -c trusted) -eq 3 ]"
+	check "s$n: the pinning is audited in all three domains, naming the key (roster-trust)" \
+		sh -c "[ \$('$UMBRAL' -N s$n log --json | jq --arg k 'authority $auth_pub (was none)' \
+			'[.[] | select(.kind == \"roster-trust\" and .summary == \$k and .outcome == \"ok\")] | length') -eq 3 ]"
 	out=$("$UMBRAL" -N "s$n" roster import "$WORK/r1.signed" 2>&1); rc=$?
 	check "s$n: roster import applied (exit 0)" rc_says "$rc" 0 "$out" "applied (crypto, red, black)"
 	check "s$n: the import showed 2 nodes added (the others, not itself) and its own prefixes" \
