@@ -144,8 +144,17 @@ import_prepare(struct daemon *d, const char *text, struct policy *next, struct r
 	}
 	if (load_state(d, &st) < 0)
 		return CTL_FAILED;
-	if (d->domain == DOMAIN_CRYPTO && d->privkey && wg_key_public(pub, d->privkey) == 0)
+	/* Crypto refuses a roster that re-keys this node: it would cut the node off. */
+	if (d->domain == DOMAIN_CRYPTO && crypto_has_keystore(d)) {
+		if ((ret = crypto_public_key(d, pub)) < 0) {
+			buf_printf(out, "roster import: crypto is locked and has not held this "
+					"node's key since: cannot check the roster's entry for "
+					"%s (umbral unlock first); nothing changed\n",
+				   d->node);
+			return CTL_INVALID;
+		}
 		self_pub = pub;
+	}
 	ret = roster_import(text, strlen(text), pk, d->node, self_pub, &st, &d->policy, next, nst,
 			    &eb);
 	if (ret < 0) {

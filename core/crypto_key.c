@@ -18,6 +18,7 @@
 #include "core/ctlmsg.h"
 #include "core/daemon.h"
 #include "core/log.h"
+#include "storage/store.h"
 #include "wg/key.h"
 #include "wg/keystore.h"
 
@@ -34,6 +35,8 @@ crypto_has_keystore(const struct daemon *d)
 
 	return crypto_keystore_path(d, path, sizeof(path)) == 0 && access(path, F_OK) == 0;
 }
+
+#define META_PUBLIC "wg.public"
 
 /* The unlock secret, owned: sodium memory, freed (wiped) by secret_free(). */
 struct secret {
@@ -128,6 +131,37 @@ print_public(const uint8_t *priv, struct buf *reply)
 	buf_printf(reply, "%s\n", b64);
 }
 
+/*
+ * The public half is no secret: kept beside the policy, so that a locked
+ * crypto can still check a roster's entry for this node (crypto_public_key).
+ * A failure only costs that check while locked, hence a warning.
+ */
+static void
+remember_public(struct daemon *d)
+{
+	uint8_t pub[WG_KEY_LEN];
+	char b64[WG_KEY_B64_LEN];
+	int ret;
+
+	wg_key_public(pub, d->privkey);
+	key_to_base64(b64, pub);
+	if ((ret = store_meta_set(d->store, META_PUBLIC, b64)) < 0)
+		log_warnx("crypto: cannot record the public key: %s", strerror(-ret));
+}
+
+int
+crypto_public_key(struct daemon *d, uint8_t pub[static WG_KEY_LEN])
+{
+	char b64[WG_KEY_B64_LEN + 8];
+	int ret;
+
+	if (d->privkey)
+		return wg_key_public(pub, d->privkey);
+	if ((ret = store_meta_get(d->store, META_PUBLIC, b64, sizeof(b64))) < 0)
+		return ret;
+	return key_from_base64(pub, b64) < 0 ? -EIO : 0;
+}
+
 /* Makes fresh (sodium memory) the identity and applies it. */
 static void
 adopt(struct daemon *d, uint8_t *fresh, const char *what, struct buf *reply)
@@ -136,6 +170,7 @@ adopt(struct daemon *d, uint8_t *fresh, const char *what, struct buf *reply)
 
 	sodium_free(d->privkey); /* wipes the old identity */
 	d->privkey = fresh;
+	remember_public(d);
 	if (daemon_apply(d, &d->policy, &eb) < 0)
 		buf_printf(reply, "warning: %s, but not yet applied: %s", what, eb.text);
 	log_info("crypto: %s", what);
@@ -316,6 +351,7 @@ crypto_unlock_boot(struct daemon *d)
 		return ret;
 	}
 	d->privkey = priv;
+	remember_public(d);
 	log_info("crypto: unlocked with %s", file);
 	return 0;
 }

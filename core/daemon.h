@@ -20,6 +20,7 @@
 #include "core/peerstats.h"
 #include "core/refusals.h"
 #include "policy/policy.h"
+#include "wg/key.h"
 
 struct store;
 struct wg;
@@ -208,6 +209,11 @@ bool crypto_has_keystore(const struct daemon *d);
  * drop, and wipes it. Each logs why not and returns 0 or -errno (still locked).
  */
 int crypto_boot_secret_read(struct daemon *d);
+/*
+ * This node's public key: from the private key, or while locked the one
+ * recorded when it was last held. Returns 0, -ENOENT (never held) or -errno.
+ */
+int crypto_public_key(struct daemon *d, uint8_t pub[static WG_KEY_LEN]);
 int crypto_unlock_boot(struct daemon *d);
 /* unlock, key generate|rotate|public. Returns a ctl status. */
 int crypto_key_cmd(struct daemon *d, int argc, char **argv, struct buf *reply);

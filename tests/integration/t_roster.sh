@@ -101,3 +101,16 @@ check "s1-lan still reaches s2-lan and s3-lan" sh -c "ip netns exec s1-lan ping 
 rev=$(revision s1)
 before=$(peers s1)
 refused "rollback to serial 1" "$WORK/r1.signed" "serial 1: not newer than the current roster's serial 2"
+
+# --- crypto locked: it still knows its own public key (recorded when it last
+# held the private one), so a roster that re-keys this node is refused.
+other_pub=$(wg genkey | wg pubkey)
+{ roster 3 | sed "s|^node s1 key [^ ]*|node s1 key $other_pub|"; } >"$WORK/r3.txt"
+"$UMBRAL" roster sign --key "$WORK/authority.sk" "$WORK/r3.txt" >"$WORK/r3.signed"
+kill "$("$LAB" pid s1 crypto)"
+wait_for 10 sh -c "! kill -0 $("$LAB" pid s1 crypto) 2>/dev/null"
+"$LAB" start s1 crypto --locked
+check "s1's crypto restarted locked" sh -c "'$UMBRAL' -N s1 status --json | jq -e '.domains.crypto.wireguard.keystore == \"locked\"' >/dev/null"
+rev=$(revision s1)
+before=$(peers s1)
+refused "locked: a roster giving s1 another key" "$WORK/r3.signed" "node s1: key $other_pub in the roster is not this node's key $(cat /run/umbral-lab/s1/public.key)"
