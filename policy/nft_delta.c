@@ -306,6 +306,39 @@ delta_batch(struct elems *want, struct elems *have, size_t n, uint32_t *seq, voi
 	return 0;
 }
 
+static void
+sides_free(struct elems *want, struct elems *have)
+{
+	for (int i = 0; i < NFT_STATIC_SETS; i++) {
+		free(want[i].v);
+		free(have[i].v);
+	}
+}
+
+/* Sorts both sides, counts and writes their difference; frees both. */
+static int
+delta_of(struct elems *want, struct elems *have, uint32_t *seq, void **out, size_t *outlen)
+{
+	size_t n = 0;
+	int ret = 0;
+
+	for (int i = 0; i < NFT_STATIC_SETS; i++) {
+		if (want[i].n)
+			qsort(want[i].v, want[i].n, sizeof(*want[i].v), elem_cmp);
+		if (have[i].n)
+			qsort(have[i].v, have[i].n, sizeof(*have[i].v), elem_cmp);
+		n += count_diff(&want[i], &have[i]);
+	}
+	if (n == 0) {
+		*out = NULL;
+		*outlen = 0;
+	} else {
+		ret = delta_batch(want, have, n, seq, out, outlen);
+	}
+	sides_free(want, have);
+	return ret;
+}
+
 int
 nft_delta(struct mnl_socket *nl, const void *batch, size_t len, uint32_t *seq, void **out,
 	  size_t *outlen)
@@ -314,28 +347,33 @@ nft_delta(struct mnl_socket *nl, const void *batch, size_t len, uint32_t *seq, v
 	bool present[NFT_STATIC_SETS] = {0};
 	struct collect cw = {.sets = want, .present = present};
 	struct collect ch = {.sets = have, .present = present};
-	size_t n = 0;
 	int ret = batch_elems(batch, len, &cw);
 
-	for (int i = 0; ret == 0 && i < NFT_STATIC_SETS; i++) {
-		if (!present[i])
-			continue;
-		ret = kernel_elems(nl, i, &ch);
-		if (want[i].n)
-			qsort(want[i].v, want[i].n, sizeof(*want[i].v), elem_cmp);
-		if (have[i].n)
-			qsort(have[i].v, have[i].n, sizeof(*have[i].v), elem_cmp);
-		n += count_diff(&want[i], &have[i]);
+	for (int i = 0; ret == 0 && i < NFT_STATIC_SETS; i++)
+		if (present[i])
+			ret = kernel_elems(nl, i, &ch);
+	if (ret < 0) {
+		sides_free(want, have);
+		return ret;
 	}
-	if (ret == 0 && n == 0) {
-		*out = NULL;
-		*outlen = 0;
-	} else if (ret == 0) {
-		ret = delta_batch(want, have, n, seq, out, outlen);
+	return delta_of(want, have, seq, out, outlen);
+}
+
+int
+nft_delta_between(const void *batch, size_t len, const void *old, size_t oldlen, uint32_t *seq,
+		  void **out, size_t *outlen)
+{
+	struct elems want[NFT_STATIC_SETS] = {0}, have[NFT_STATIC_SETS] = {0};
+	bool present[NFT_STATIC_SETS] = {0}, was[NFT_STATIC_SETS] = {0};
+	struct collect cw = {.sets = want, .present = present};
+	struct collect ch = {.sets = have, .present = was};
+	int ret = batch_elems(batch, len, &cw);
+
+	if (ret == 0)
+		ret = batch_elems(old, oldlen, &ch);
+	if (ret < 0) {
+		sides_free(want, have);
+		return ret;
 	}
-	for (int i = 0; i < NFT_STATIC_SETS; i++) {
-		free(want[i].v);
-		free(have[i].v);
-	}
-	return ret;
+	return delta_of(want, have, seq, out, outlen);
 }

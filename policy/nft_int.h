@@ -98,6 +98,9 @@ void nft_guard_rules(struct nft_ctx *c);
  */
 int nft_delta(struct mnl_socket *nl, const void *batch, size_t len, uint32_t *seq, void **out,
 	      size_t *outlen);
+/* The same with the kernel's elements taken from old, another such batch: no socket (tests). */
+int nft_delta_between(const void *batch, size_t len, const void *old, size_t oldlen, uint32_t *seq,
+		      void **out, size_t *outlen);
 
 /* Parses table userdata; 0 and hex when its comment is one of ours, else -ENOENT. */
 int nft_comment_digest(const void *udata, uint32_t len, char hex[NFT_DIGEST_HEX + 1]);
