@@ -87,7 +87,7 @@ udata_open(const uint8_t *u, uint32_t len)
 {
 	uint32_t flags;
 
-	for (uint32_t off = 0; u && off + 2 <= len && off + 2 + u[off + 1] <= len;
+	for (uint32_t off = 0; off + 2 <= len && off + 2 + u[off + 1] <= len;
 	     off += 2 + u[off + 1]) {
 		if (u[off] != NFTNL_UDATA_SET_ELEM_FLAGS || u[off + 1] != sizeof(flags))
 			continue;
