@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,6 +382,20 @@ check_sandbox(enum domain dom, const char *user)
 	return 1;
 }
 
+/*
+ * Big buffers (an nftables batch, a revision's rows) go back to the kernel
+ * when freed. Otherwise glibc raises its mmap threshold to the largest block
+ * freed so far and keeps the next ones on the heap, resident after use:
+ * about 2 MB more peak RSS per domain after a few applies at 250 sites.
+ */
+static void
+malloc_tune(void)
+{
+	if (mallopt(M_MMAP_THRESHOLD, 128 * 1024) != 1 ||
+	    mallopt(M_TRIM_THRESHOLD, 128 * 1024) != 1)
+		log_warnx("%s: mallopt failed; peak memory may be higher", __func__);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -393,6 +408,7 @@ main(int argc, char **argv)
 
 	parse_args(argc, argv, &d, &o);
 	log_init("umbrald", o.debug, o.use_syslog);
+	malloc_tune();
 	if (o.check_sandbox)
 		return check_sandbox(d.domain, o.user);
 	if (sodium_init() < 0)

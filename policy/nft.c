@@ -3,7 +3,8 @@
  * policy/nft.c — builds one domain's nftables batch: table `inet umbral`
  * replaced atomically (add, delete, add), its four interval sets of
  * prefixes, its chains, then the rules (nft_rules.c). The table's comment
- * carries a digest of everything after it, so an unchanged policy is seen.
+ * carries a digest of everything after it but set elements, so an
+ * unchanged policy is seen (elements: nft_delta.c).
  */
 /* Before any linux/ header, which would define struct in_addr first. */
 #include <netinet/in.h>
@@ -26,7 +27,7 @@
 #include "policy/nft_int.h"
 
 /* Part of the digest, so a new compiler's output re-applies once. */
-#define DIGEST_VERSION "umbral-nft-1"
+#define DIGEST_VERSION "umbral-nft-2"
 /* Elements per NEWSETELEM message: keeps each message far below NFT_MSG_MAX. */
 #define ELEM_CHUNK 256
 /* Room in a set with a timeout (the guard's dynamic sets): this many sources. */
@@ -288,7 +289,10 @@ nft_elems_flush(struct nft_elems *e)
 
 	if (!e->s)
 		return;
-	nlh = nft_msg_begin(e->c, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+	if (e->type == NFT_MSG_DELSETELEM)
+		nlh = nft_msg_begin(e->c, NFT_MSG_DELSETELEM, 0);
+	else
+		nlh = nft_msg_begin(e->c, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
 	if (nlh) {
 		nftnl_set_elems_nlmsg_build_payload(nlh, e->s);
 		nft_msg_end(e->c);
@@ -428,7 +432,12 @@ out:
 		nftnl_chain_free(ch);
 }
 
-/* Hashes messages [from, to) with their sequence numbers zeroed. */
+/*
+ * Hashes messages [from, to) with their sequence numbers zeroed, except the
+ * elements of sets: those of the static sets are compared with the kernel's
+ * own (nft_delta), so that a site added or removed is an element change in
+ * the table that stays, not a new table; the dynamic sets have none here.
+ */
 static void
 digest_hex(const char *from, const char *to, char hex[NFT_DIGEST_HEX + 1])
 {
@@ -439,13 +448,14 @@ digest_hex(const char *from, const char *to, char hex[NFT_DIGEST_HEX + 1])
 
 	crypto_generichash_init(&st, NULL, 0, sizeof(h));
 	crypto_generichash_update(&st, (const uint8_t *)DIGEST_VERSION, sizeof(DIGEST_VERSION));
-	while (mnl_nlmsg_ok(nlh, left)) {
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 		struct nlmsghdr hdr = *nlh;
+		if (nlh->nlmsg_type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSETELEM))
+			continue;
 		hdr.nlmsg_seq = 0;
 		crypto_generichash_update(&st, (const uint8_t *)&hdr, sizeof(hdr));
 		crypto_generichash_update(&st, (const uint8_t *)(nlh + 1),
 					  nlh->nlmsg_len - sizeof(hdr));
-		nlh = mnl_nlmsg_next(nlh, &left);
 	}
 	crypto_generichash_final(&st, h, sizeof(h));
 	sodium_bin2hex(hex, NFT_DIGEST_HEX + 1, h, sizeof(h));

@@ -4,8 +4,11 @@
  * `inet umbral`, built with libnftnl and sent as one atomic batch.
  *
  * The table carries the digest of its compiled content in its comment
- * (table userdata, "umbral <64 hex digits>"): an apply whose digest the
- * kernel already holds sends nothing, so a restart leaves handles alone.
+ * (table userdata, "umbral <64 hex digits>"), all of it but the elements of
+ * the sets the policy fills (local, remote, peers): those are compared with
+ * the kernel's own. An apply whose digest and elements the kernel already
+ * holds sends nothing, so a restart leaves handles alone; one that differs
+ * only in elements (a site added or removed) sends only them.
  */
 #ifndef UMBRAL_NFT_H
 #define UMBRAL_NFT_H
@@ -54,11 +57,12 @@ int nft_digest(const struct policy *p, enum domain d, char hex[NFT_DIGEST_HEX + 
 int nft_kernel_digest(char hex[NFT_DIGEST_HEX + 1]);
 
 /*
- * Applies the table for d unless the kernel's table already carries the
- * same digest: then sends nothing and sets *changed = false. Otherwise
- * sends the one batch and reads every ack; on any error nothing changed
- * (the batch is atomic) and the kernel's negative errno is returned.
- * *changed is written only on success.
+ * Applies the table for d. When the kernel's table carries the same digest,
+ * sends the set elements that differ, as one batch (none: sends nothing and
+ * sets *changed = false); if that batch fails, or the digest differs, sends
+ * the whole table as one batch. Every ack is read; on an error nothing
+ * changed (each batch is atomic) and the kernel's negative errno is
+ * returned. *changed is written only on success.
  */
 int nft_apply(const struct policy *p, enum domain d, bool *changed);
 

@@ -194,6 +194,8 @@ msg_name(const void *batch, size_t len, uint32_t seq)
 			return "add set";
 		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSETELEM:
 			return "add element";
+		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_DELSETELEM:
+			return "delete element";
 		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN:
 			return "add chain";
 		case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE:
@@ -228,36 +230,113 @@ batch_send(struct mnl_socket *nl, const void *batch, size_t len, struct acks *a)
 	return 0;
 }
 
-/* Sends the batch unless the kernel already holds its digest. */
+/*
+ * Whether the kernel's table is batch's: the same digest and the same static
+ * elements. For acks lost or late, on a socket of its own.
+ */
+static bool
+kernel_matches(const void *batch, size_t len, const char *want)
+{
+	char have[NFT_DIGEST_HEX + 1];
+	struct mnl_socket *nl;
+	uint32_t seq = 0;
+	void *delta = NULL;
+	size_t dlen;
+	bool same;
+
+	if (nft_kernel_digest(have) < 0 || strcmp(have, want) != 0 ||
+	    !(nl = nl_open(NETLINK_NETFILTER)))
+		return false;
+	same = nft_delta(nl, batch, len, &seq, &delta, &dlen) == 0 && !delta;
+	free(delta);
+	mnl_socket_close(nl);
+	return same;
+}
+
+/* The complete batch of one apply, numbered [first, last), and its digest. */
+struct job {
+	enum domain d;
+	const void *batch;
+	size_t len;
+	uint32_t first, last;
+	const char *want;
+};
+
+/*
+ * Sends msgs (j's batch or a change to it), numbered [first, last), and
+ * reads every ack. Returns 0 or the kernel's error, logged.
+ */
 static int
-apply_batch(struct mnl_socket *nl, enum domain d, const void *batch, size_t len, struct acks *a,
-	    const char *want, bool *changed)
+send_one(struct mnl_socket *nl, const struct job *j, const void *msgs, size_t len, uint32_t first,
+	 uint32_t last)
+{
+	struct acks a = {.portid = mnl_socket_get_portid(nl), .first = first, .last = last};
+	int ret = batch_send(nl, msgs, len, &a);
+
+	if (ret == 0)
+		ret = acks_read(nl, &a);
+	/* Acks lost or late: the table itself says whether the batch committed. */
+	if ((ret == -ENOBUFS || ret == -ETIMEDOUT) && kernel_matches(j->batch, j->len, j->want))
+		ret = 0;
+	if (ret < 0)
+		log_warnx("nft: %s table not applied: %s (message %u, %s)%s%s", domain_name(j->d),
+			  strerror(-ret), a.err_seq - a.first, msg_name(msgs, len, a.err_seq),
+			  a.msg[0] ? ": " : "", a.msg);
+	return ret;
+}
+
+/*
+ * The kernel's table has the wanted digest: only static set elements can
+ * differ (a site added or removed). Sends their change, if any, numbered
+ * from *seq.
+ */
+static int
+apply_delta(struct mnl_socket *nl, const struct job *j, uint32_t *seq, bool *changed)
+{
+	uint32_t first = *seq;
+	void *delta;
+	size_t dlen;
+	int ret = nft_delta(nl, j->batch, j->len, seq, &delta, &dlen);
+
+	if (ret == 0 && !delta) {
+		log_debug("nft: %s table unchanged (%.12s)", domain_name(j->d), j->want);
+		*changed = false;
+		return 0;
+	}
+	if (ret == 0)
+		ret = send_one(nl, j, delta, dlen, first, *seq);
+	free(delta);
+	if (ret == 0) {
+		log_info("nft: %s set elements updated (%.12s)", domain_name(j->d), j->want);
+		*changed = true;
+	}
+	return ret;
+}
+
+/*
+ * Sends the batch unless the kernel's table already has its digest; then
+ * only the set elements that differ, or if that fails, the whole table.
+ * Either way one batch: all of it applies or none.
+ */
+static int
+apply_batch(struct mnl_socket *nl, const struct job *j, uint32_t *seq, bool *changed)
 {
 	char have[NFT_DIGEST_HEX + 1];
 	int ret = kernel_digest(nl, have);
 
-	if (ret == 0 && strcmp(have, want) == 0) {
-		log_debug("nft: %s table unchanged (%.12s)", domain_name(d), want);
-		*changed = false;
-		return 0;
-	}
-	if (ret < 0 && ret != -ENOENT)
-		return ret;
-	a->portid = mnl_socket_get_portid(nl);
-	ret = batch_send(nl, batch, len, a);
-	if (ret == 0)
-		ret = acks_read(nl, a);
-	/* Acks lost or late: the table itself says whether the batch committed. */
-	if ((ret == -ENOBUFS || ret == -ETIMEDOUT) && nft_kernel_digest(have) == 0 &&
-	    strcmp(have, want) == 0)
-		ret = 0;
-	if (ret < 0) {
-		log_warnx("nft: %s table not applied: %s (message %u, %s)%s%s", domain_name(d),
-			  strerror(-ret), a->err_seq - a->first, msg_name(batch, len, a->err_seq),
-			  a->msg[0] ? ": " : "", a->msg);
+	if (ret == 0 && strcmp(have, j->want) == 0) {
+		ret = apply_delta(nl, j, seq, changed);
+		if (ret == 0)
+			return 0;
+		log_warnx("nft: %s set elements not updated (%s); replacing the table",
+			  domain_name(j->d), strerror(-ret));
+	} else if (ret < 0 && ret != -ENOENT) {
 		return ret;
 	}
-	log_info("nft: %s table applied (%.12s)", domain_name(d), want);
+	ret = send_one(nl, j, j->batch, j->len, j->first, j->last);
+	if (ret < 0)
+		return ret;
+	log_info("nft: %s table applied (%.12s)", domain_name(j->d), j->want);
 	*changed = true;
 	return 0;
 }
@@ -270,24 +349,25 @@ nft_apply(const struct policy *p, enum domain d, bool *changed)
 	size_t limit = nft_batch_limit(p);
 	char *buf = malloc(2 * limit); /* libmnl: twice the limit */
 	struct mnl_nlmsg_batch *b = buf ? mnl_nlmsg_batch_start(buf, limit) : NULL;
+	struct job j = {.d = d, .want = want};
 	struct mnl_socket *nl = NULL;
-	struct acks a = {0};
 	int ret = -ENOMEM;
 
 	if (!b)
 		goto out;
 	if (next_seq == 0)
 		next_seq = (uint32_t)time(NULL);
-	a.first = next_seq;
+	j.first = next_seq;
 	ret = nft_build(p, d, b, &next_seq);
-	a.last = next_seq;
+	j.last = next_seq;
+	j.batch = mnl_nlmsg_batch_head(b);
+	j.len = mnl_nlmsg_batch_size(b);
 	if (ret == 0)
-		ret = nft_batch_digest(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), want);
+		ret = nft_batch_digest(j.batch, j.len, want);
 	if (ret == 0 && !(nl = nl_open(NETLINK_NETFILTER)))
 		ret = -errno;
 	if (ret == 0)
-		ret = apply_batch(nl, d, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), &a, want,
-				  changed);
+		ret = apply_batch(nl, &j, &next_seq, changed);
 out:
 	if (nl)
 		mnl_socket_close(nl);

@@ -55,12 +55,19 @@ struct nftnl_expr;
 void nft_set_msg(struct nft_ctx *c, enum nft_set_idx i, uint32_t flags, uint64_t timeout_ms,
 		 struct nftnl_expr *elem_expr);
 
-/* Elements collected into a carrier set, sent in chunks: add, then flush once. */
+/* Sets whose elements come from the policy; the others fill at run time. */
+#define NFT_STATIC_SETS (NFT_PEERS6 + 1)
+
+/*
+ * Elements collected into a carrier set, sent in chunks: add, then flush
+ * once. type is NFT_MSG_NEWSETELEM (0 means it too) or NFT_MSG_DELSETELEM.
+ */
 struct nft_elems {
 	struct nft_ctx *c;
 	enum nft_set_idx set;
 	struct nftnl_set *s;
 	int n;
+	uint16_t type;
 };
 /* One element; open marks an interval start without an end, as nft marks it. */
 void nft_elems_add(struct nft_elems *e, const uint8_t *key, size_t len, uint32_t flags, bool open);
@@ -79,6 +86,21 @@ void nft_rules_build(struct nft_ctx *c);
 /* The host protection (nft_guard.c): its counters and sets, then its rules. */
 void nft_guard_sets(struct nft_ctx *c);
 void nft_guard_rules(struct nft_ctx *c);
+
+/*
+ * The change that brings the kernel's static sets (local, remote, peers:
+ * the elements a site change touches) to those of batch, a complete
+ * nft_build() batch whose table the kernel holds already (same digest, which
+ * leaves those elements out). Reads each set's elements from the kernel on
+ * nl; *out gets a batch (malloc'd, caller frees; messages numbered from
+ * *seq) that deletes the kernel's extra elements and adds the missing ones,
+ * or NULL when they are equal. Returns 0, -ENOMEM or the kernel's error.
+ */
+int nft_delta(struct mnl_socket *nl, const void *batch, size_t len, uint32_t *seq, void **out,
+	      size_t *outlen);
+/* The same with the kernel's elements taken from old, another such batch: no socket (tests). */
+int nft_delta_between(const void *batch, size_t len, const void *old, size_t oldlen, uint32_t *seq,
+		      void **out, size_t *outlen);
 
 /* Parses table userdata; 0 and hex when its comment is one of ours, else -ENOENT. */
 int nft_comment_digest(const void *udata, uint32_t len, char hex[NFT_DIGEST_HEX + 1]);

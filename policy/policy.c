@@ -453,12 +453,26 @@ policy_prefix_is_site(const struct policy *p, const struct prefix *q)
 	return false;
 }
 
+/* Whether rule r sends traffic to site s (allowed-ips of its peer). */
+static bool
+tunnels_to(const struct split_rule *r, const struct site *s)
+{
+	return r->action == SPLIT_TUNNEL && strcmp(r->site, s->name) == 0;
+}
+
 int
 policy_site_allowed(const struct policy *p, const struct site *s, struct prefix **out, size_t *n)
 {
-	struct prefix *a = calloc(s->nprefixes + p->nrules + 1, sizeof(*a));
-	size_t k = 0;
+	size_t k = 0, room = s->nprefixes + 1;
+	struct prefix *a;
 
+	/*
+	 * Sized for this site's rules, not all of them: crypto holds 250 of
+	 * these at once, and 1000 rules each would be megabytes of page faults.
+	 */
+	for (size_t i = 0; i < p->nrules; i++)
+		room += tunnels_to(&p->rules[i], s);
+	a = calloc(room, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->nprefixes; i++)
@@ -466,7 +480,7 @@ policy_site_allowed(const struct policy *p, const struct site *s, struct prefix 
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct split_rule *r = &p->rules[i];
 		bool dup = false;
-		if (r->action != SPLIT_TUNNEL || strcmp(r->site, s->name) != 0)
+		if (!tunnels_to(r, s))
 			continue;
 		for (size_t j = 0; j < k && !dup; j++)
 			dup = memcmp(&a[j], &r->dst, sizeof(r->dst)) == 0;

@@ -420,13 +420,32 @@ metric_norm(uint8_t family, uint32_t metric)
 	return family == AF_INET6 && metric == 0 ? IP6_METRIC_DEFAULT : metric;
 }
 
-/* What the kernel's replace keys on; a route with the same key is replaced. */
+/*
+ * Orders routes by what the kernel's replace keys on (family, table, prefix,
+ * metric); 0 means a route with the same key is replaced. The sort lets a
+ * crypto domain with thousands of prefixes match want to seen in O(n log n).
+ */
+static int
+route_key_cmp(const struct route_want *a, const struct route_want *b)
+{
+	uint32_t ma = metric_norm(a->family, a->metric), mb = metric_norm(b->family, b->metric);
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if (a->table != b->table)
+		return a->table < b->table ? -1 : 1;
+	if (a->dst.len != b->dst.len)
+		return a->dst.len < b->dst.len ? -1 : 1;
+	if ((c = memcmp(a->dst.addr, b->dst.addr, addr_len(a->family))) != 0)
+		return c;
+	return ma < mb ? -1 : ma > mb;
+}
+
 static bool
 route_same_key(const struct route_want *a, const struct route_want *b)
 {
-	return a->family == b->family && a->table == b->table && a->dst.len == b->dst.len &&
-	       memcmp(a->dst.addr, b->dst.addr, addr_len(a->family)) == 0 &&
-	       metric_norm(a->family, a->metric) == metric_norm(b->family, b->metric);
+	return route_key_cmp(a, b) == 0;
 }
 
 static bool
@@ -452,6 +471,7 @@ struct apply {
 	struct mnl_socket *nl;
 	struct route_want *want;
 	size_t nwant;
+	const struct route_want **wsorted; /* want by key (route_key_cmp) */
 	uint32_t *oif; /* per want, resolved before anything is sent */
 	struct rule_want *uwant;
 	size_t nuwant;
@@ -477,6 +497,64 @@ grow(void **arr, size_t *cap, size_t n, size_t size)
 		return -ENOMEM;
 	*arr = p;
 	*cap = ncap;
+	return 0;
+}
+
+static int
+seen_cmp(const void *a, const void *b)
+{
+	return route_key_cmp(&((const struct route_seen *)a)->r, &((const struct route_seen *)b)->r);
+}
+
+static int
+wptr_cmp(const void *a, const void *b)
+{
+	return route_key_cmp(*(const struct route_want *const *)a,
+			     *(const struct route_want *const *)b);
+}
+
+/* The first seen route whose key is not below w's (a->seen is sorted by dump_routes). */
+static size_t
+seen_lower(const struct apply *a, const struct route_want *w)
+{
+	size_t lo = 0, hi = a->nseen;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (route_key_cmp(&a->seen[mid].r, w) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The first wanted route (in a->wsorted) whose key is not below r's. */
+static size_t
+want_lower(const struct apply *a, const struct route_want *r)
+{
+	size_t lo = 0, hi = a->nwant;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (route_key_cmp(a->wsorted[mid], r) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Sorts pointers to the wanted routes by key, for routes_del's lookups. */
+static int
+want_sort(struct apply *a)
+{
+	a->wsorted = calloc(a->nwant ? a->nwant : 1, sizeof(*a->wsorted));
+	if (!a->wsorted)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->nwant; i++)
+		a->wsorted[i] = &a->want[i];
+	qsort(a->wsorted, a->nwant, sizeof(*a->wsorted), wptr_cmp);
 	return 0;
 }
 
@@ -533,6 +611,8 @@ dump_routes(struct apply *a)
 		ret = a->err;
 	if (ret < 0)
 		log_warnx("%s: route dump: %s", __func__, strerror(-ret));
+	else if (a->nseen)
+		qsort(a->seen, a->nseen, sizeof(*a->seen), seen_cmp);
 	return ret;
 }
 
@@ -558,10 +638,40 @@ dump_rules(struct apply *a)
 	return ret;
 }
 
+/*
+ * Device indexes already looked up. A domain routes over a handful of
+ * devices but crypto has a route per prefix (thousands), and each
+ * if_nametoindex() is a socket and an ioctl.
+ */
+#define DEV_CACHE_MAX 8
+struct dev_cache {
+	char name[DEV_CACHE_MAX][IFNAMSIZ];
+	uint32_t index[DEV_CACHE_MAX];
+	size_t n;
+};
+
+/* dev's index, 0 when absent (not kept: the caller reports it). */
+static uint32_t
+dev_index(struct dev_cache *c, const char *dev)
+{
+	uint32_t i;
+
+	for (size_t k = 0; k < c->n; k++)
+		if (strcmp(c->name[k], dev) == 0)
+			return c->index[k];
+	i = if_nametoindex(dev);
+	if (i && c->n < DEV_CACHE_MAX) {
+		snprintf(c->name[c->n], IFNAMSIZ, "%s", dev);
+		c->index[c->n++] = i;
+	}
+	return i;
+}
+
 /* Every device first, so that a missing one changes nothing; each is named. */
 static int
 resolve_devs(struct apply *a)
 {
+	struct dev_cache cache = {.n = 0};
 	char text[160];
 	int ret = 0;
 
@@ -571,7 +681,7 @@ resolve_devs(struct apply *a)
 	for (size_t i = 0; i < a->nwant; i++) {
 		if (!a->want[i].dev[0])
 			continue;
-		a->oif[i] = if_nametoindex(a->want[i].dev);
+		a->oif[i] = dev_index(&cache, a->want[i].dev);
 		if (a->oif[i] == 0) {
 			log_warnx("%s: route %s: no device %s", __func__,
 				  route_str(&a->want[i], text, sizeof(text)), a->want[i].dev);
@@ -615,17 +725,41 @@ send_rule(struct apply *a, uint16_t type, const struct rule_want *u, uint8_t act
 	return ret;
 }
 
+/* Whether the kernel has wanted route i exactly: among the seen routes of its key. */
+static bool
+seen_has(const struct apply *a, size_t i)
+{
+	const struct route_want *w = &a->want[i];
+
+	for (size_t j = seen_lower(a, w); j < a->nseen && route_same_key(w, &a->seen[j].r); j++)
+		if (route_same(w, a->oif[i], &a->seen[j]))
+			return true;
+	return false;
+}
+
+/* Claims the first unclaimed wanted route equal to s, if any: each matches once. */
+static bool
+want_claim(const struct apply *a, bool *claimed, const struct route_seen *s)
+{
+	for (size_t k = want_lower(a, &s->r); k < a->nwant && route_same_key(a->wsorted[k], &s->r);
+	     k++) {
+		size_t i = (size_t)(a->wsorted[k] - a->want);
+		if (!claimed[i] && route_same(a->wsorted[k], a->oif[i], s)) {
+			claimed[i] = true;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Adds or replaces every wanted route the kernel does not have exactly. */
 static int
 routes_add(struct apply *a)
 {
 	for (size_t i = 0; i < a->nwant; i++) {
-		size_t j = 0;
 		int ret;
 
-		while (j < a->nseen && !route_same(&a->want[i], a->oif[i], &a->seen[j]))
-			j++;
-		if (j < a->nseen)
+		if (seen_has(a, i))
 			continue;
 		ret = send_route(a, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &a->want[i],
 				 a->oif[i]);
@@ -652,14 +786,9 @@ routes_del(struct apply *a, bool redump)
 		return -ENOMEM;
 	for (size_t j = 0; j < a->nseen && ret == 0; j++) {
 		struct route_seen *s = &a->seen[j];
-		size_t i = 0;
 
-		while (i < a->nwant && (claimed[i] || !route_same(&a->want[i], a->oif[i], s)))
-			i++;
-		if (i < a->nwant) {
-			claimed[i] = true;
+		if (want_claim(a, claimed, s))
 			continue;
-		}
 		if (s->oif && !if_indextoname(s->oif, s->r.dev))
 			s->r.dev[0] = '\0';
 		ret = send_route(a, RTM_DELROUTE, 0, &s->r, s->r.type == RTN_UNICAST ? s->oif : 0);
@@ -738,6 +867,8 @@ route_apply(const struct policy *p, enum domain d, bool *changed)
 	ret = route_plan(p, d, &a.want, &a.nwant, &a.uwant, &a.nuwant);
 	if (ret == 0)
 		ret = resolve_devs(&a);
+	if (ret == 0)
+		ret = want_sort(&a);
 	if (ret == 0) {
 		a.nl = nl_open(NETLINK_ROUTE);
 		if (!a.nl) {
@@ -752,6 +883,7 @@ route_apply(const struct policy *p, enum domain d, bool *changed)
 	if (a.nl)
 		mnl_socket_close(a.nl);
 	free(a.want);
+	free(a.wsorted);
 	free(a.uwant);
 	free(a.oif);
 	free(a.seen);

@@ -106,11 +106,12 @@ for i in $(seq "$RUNS"); do
 	"$UMBRAL" -N s1 site add n999 --key "$key" --endpoint 198.18.99.2:51820 --prefix 172.31.250.0/24 >/dev/null || exit 1
 	t1=$(ms_now)
 	for d in $DOMAINS; do domain_apply_ms "$d"; done | awk '{s += $1} END {print s}' >>"$WORK/add-apply"
+	t2=$(ms_now) # the status queries above are not part of the removal
 	"$UMBRAL" -N s1 site del n999 >/dev/null || exit 1
-	t2=$(ms_now)
+	t3=$(ms_now)
 	for d in $DOMAINS; do domain_apply_ms "$d"; done | awk '{s += $1} END {print s}' >>"$WORK/del-apply"
 	echo "$t1 - $t0" | bc >>"$WORK/add"
-	echo "$t2 - $t1" | bc >>"$WORK/del"
+	echo "$t3 - $t2" | bc >>"$WORK/del"
 done
 rss=0
 for d in $DOMAINS; do

@@ -29,6 +29,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "policy/nft.h"
+#include "policy/nft_int.h"
 #include "policy/policy.h"
 
 #define MAX_ELEMS 4096
@@ -745,7 +746,8 @@ test_digest(void **state)
 	assert_string_not_equal(a, b);
 	add_site(&q, "s4", s4);
 	assert_int_equal(nft_digest(&q, DOMAIN_RED, b), 0);
-	assert_string_not_equal(a, b);
+	/* A site is set elements: left out, nft_delta compares them with the kernel's. */
+	assert_string_equal(a, b);
 	q.node.mode = MODE_LARGE;
 	assert_int_equal(nft_digest(&q, DOMAIN_RED, a), 0);
 	assert_string_not_equal(a, b);
@@ -758,6 +760,143 @@ test_digest(void **state)
 	assert_int_equal(nft_digest(&p, DOMAIN_COUNT, a), -EINVAL);
 	policy_free(&p);
 	policy_free(&q);
+}
+
+/* p's batch for d, raw: *buf (free()) holds it from its start, *len bytes. */
+static void
+build_raw(const struct policy *p, enum domain d, char **buf, size_t *len)
+{
+	size_t limit = nft_batch_limit(p);
+	struct mnl_nlmsg_batch *b;
+	uint32_t seq = 1;
+
+	*buf = malloc(2 * limit);
+	assert_non_null(*buf);
+	b = mnl_nlmsg_batch_start(*buf, limit);
+	assert_int_equal(nft_build(p, d, b, &seq), 0);
+	*len = mnl_nlmsg_batch_size(b);
+	mnl_nlmsg_batch_stop(b);
+}
+
+static int
+elem_order(const void *a, const void *b)
+{
+	const struct elem *x = a, *y = b;
+	int c = memcmp(x->key, y->key, sizeof(x->key));
+
+	if (c)
+		return c;
+	if (x->flags != y->flags)
+		return x->flags < y->flags ? -1 : 1;
+	return (int)x->open - (int)y->open;
+}
+
+/* Takes each element a DELSETELEM message names out of its set in ps (it must be there). */
+static void
+delete_elems(struct parsed *ps, const struct nlmsghdr *msg)
+{
+	struct parsed del = {0};
+	struct pset *o = NULL;
+	struct nlmsghdr *add = malloc(msg->nlmsg_len);
+
+	assert_non_null(add);
+	memcpy(add, msg, msg->nlmsg_len);
+	add->nlmsg_type = NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSETELEM;
+	for (int i = 0; i < ps->nsets; i++) {
+		del.sets[i] = ps->sets[i];
+		del.sets[i].nelems = 0;
+		del.sets[i].elems = calloc(MAX_ELEMS, sizeof(struct elem));
+	}
+	del.nsets = ps->nsets; /* parse_elems wants the sets: the same, emptied */
+	parse_elems(&del, add);
+	free(add);
+	for (int i = 0; i < del.nsets; i++) {
+		o = &ps->sets[i];
+		for (int k = 0; k < del.sets[i].nelems; k++) {
+			int j = 0;
+			while (j < o->nelems && elem_order(&o->elems[j], &del.sets[i].elems[k]))
+				j++;
+			assert_true(j < o->nelems); /* only what is there is deleted */
+			o->elems[j] = o->elems[--o->nelems];
+			/* parse_elems fills only what a message has: the slot must be clean. */
+			memset(&o->elems[o->nelems], 0, sizeof(o->elems[o->nelems]));
+		}
+		free(del.sets[i].elems);
+	}
+}
+
+/*
+ * The delta from from's elements to to's, applied to from's parsed batch,
+ * leaves exactly to's elements; none at all when they are equal.
+ */
+static void
+check_delta(const struct policy *from, const struct policy *to, enum domain d)
+{
+	struct parsed a, b;
+	char *fa, *fb;
+	size_t la, lb, dlen;
+	void *delta;
+	uint32_t seq = 100;
+
+	build(from, d, &a);
+	build(to, d, &b);
+	build_raw(from, d, &fa, &la);
+	build_raw(to, d, &fb, &lb);
+	assert_int_equal(nft_delta_between(fb, lb, fa, la, &seq, &delta, &dlen), 0);
+	if (delta) {
+		const struct nlmsghdr *nlh = delta;
+		int left = (int)dlen;
+		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			if (nlh->nlmsg_type == (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_DELSETELEM))
+				delete_elems(&a, nlh);
+			else if (nlh->nlmsg_type ==
+				 (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWSETELEM))
+				parse_elems(&a, nlh);
+			else
+				assert_true(nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN ||
+					    nlh->nlmsg_type == NFNL_MSG_BATCH_END);
+		}
+		assert_int_equal(left, 0);
+	}
+	assert_int_equal(a.nsets, b.nsets);
+	for (int i = 0; i < a.nsets; i++) {
+		qsort(a.sets[i].elems, a.sets[i].nelems, sizeof(struct elem), elem_order);
+		qsort(b.sets[i].elems, b.sets[i].nelems, sizeof(struct elem), elem_order);
+		assert_int_equal(a.sets[i].nelems, b.sets[i].nelems);
+		assert_memory_equal(a.sets[i].elems, b.sets[i].elems,
+				    (size_t)a.sets[i].nelems * sizeof(struct elem));
+	}
+	if (from == to)
+		assert_null(delta);
+	free(delta);
+	free(fa);
+	free(fb);
+	parsed_free(&a);
+	parsed_free(&b);
+}
+
+/* A site added or removed, an edge of the address space, all of it: element deltas. */
+static void
+test_delta(void **state)
+{
+	static const char *const s4[] = {"10.4.0.0/16", "fd00:0:4::/48", NULL};
+	static const char *const edges[] = {"0.0.0.0/8", "255.0.0.0/8", "ffff::/16", NULL};
+	static const char *const all[] = {"0.0.0.0/0", "::/0", NULL};
+	static const char *const *const extra[] = {s4, edges, all};
+	struct policy p[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		lab_policy(&p[i], MODE_SMALL);
+		if (i > 0)
+			add_site(&p[i], "x", extra[i - 1]);
+	}
+	for (enum domain d = 0; d < DOMAIN_COUNT; d++)
+		for (int i = 0; i < 4; i++)
+			for (int j = 0; j < 4; j++)
+				check_delta(&p[i], &p[j], d);
+	for (int i = 0; i < 4; i++)
+		policy_free(&p[i]);
 }
 
 /* The bytes (and so the digest) do not depend on what the buffer held before. */
@@ -921,6 +1060,7 @@ main(int argc, char **argv)
 	    cmocka_unit_test(test_black),
 	    cmocka_unit_test(test_guard),
 	    cmocka_unit_test(test_digest),
+	    cmocka_unit_test(test_delta),
 	    cmocka_unit_test(test_deterministic),
 	    cmocka_unit_test(test_many_sites),
 	    cmocka_unit_test(test_many_rules_fit),
