@@ -317,7 +317,7 @@ prepare_drop(struct daemon *d, const char *user, struct priv_user *u)
  * Root's last acts: receive steering on the domain's links (sysfs is root's
  * to write, CAP_NET_ADMIN is not enough), the state directory becomes u's,
  * then u with the domain's capabilities. Links made later (crypto's wg0)
- * keep the kernel's default: throughput only, nothing to enforce.
+ * take the netns's default mask set there. Throughput only: nothing to enforce.
  */
 static void
 drop_now(struct daemon *d, const struct priv_user *u)

@@ -151,7 +151,7 @@ rps_apply(void)
 	unsigned long long cpus[CPU_SETSIZE / 64] = {0};
 	char mask[RPS_MASK_MAX];
 	cpu_set_t set;
-	int ret;
+	int ret, r;
 
 	if (sched_getaffinity(0, sizeof(set), &set) < 0)
 		return -errno;
@@ -162,5 +162,14 @@ rps_apply(void)
 		memset(cpus, 0, sizeof(cpus));
 	if ((ret = rps_mask_format(cpus, CPU_SETSIZE, mask, sizeof(mask))) < 0)
 		return ret;
-	return rps_apply_at("/sys", mask);
+	/*
+	 * Links made later (crypto's wg0, made after the drop) take the netns's
+	 * default mask (Linux 6.9 and later have one per netns); it stays for
+	 * the netns's life. Older kernels have none: those links keep steering off.
+	 */
+	ret = mask_set("/proc/sys/net/core/rps_default_mask", mask);
+	if (ret < 0 && ret != -ENOENT)
+		log_warnx("%s: net.core.rps_default_mask: %s", __func__, strerror(-ret));
+	r = rps_apply_at("/sys", mask);
+	return r < 0 ? r : ret == -ENOENT ? 0 : ret;
 }

@@ -29,8 +29,10 @@ int rps_apply_at(const char *root, const char *mask);
 
 /*
  * rps_apply_at("/sys", the CPUs this process may run on), or a mask of 0
- * (steering off) when there is only one: then it would only add a queue.
- * The files are root's: umbrald calls it before it drops root.
+ * (steering off) when there is only one: then it would only add a queue;
+ * the same mask becomes the netns's default for links made later
+ * (net.core.rps_default_mask, where the kernel has it). The sysfs files
+ * are root's: umbrald calls it before it drops root.
  */
 int rps_apply(void);
 
