@@ -23,6 +23,7 @@
 #include "core/priv.h"
 #include "core/sandbox.h"
 #include "policy/ct.h"
+#include "policy/rps.h"
 #include "storage/store.h"
 #include "wg/wg.h"
 
@@ -338,7 +339,12 @@ prepare_drop(struct daemon *d, const char *user, struct priv_user *u)
 		fatalx("wireguard-go launcher: %s", strerror(-ret));
 }
 
-/* Root's last act: the state directory becomes u's, then u with the domain's capabilities. */
+/*
+ * Root's last acts: receive steering on the domain's links (sysfs is root's
+ * to write, CAP_NET_ADMIN is not enough), the state directory becomes u's,
+ * then u with the domain's capabilities. Links made later (crypto's wg0)
+ * take the netns's default mask set there. Throughput only: nothing to enforce.
+ */
 static void
 drop_now(struct daemon *d, const struct priv_user *u)
 {
@@ -346,6 +352,9 @@ drop_now(struct daemon *d, const struct priv_user *u)
 	char names[96];
 	int ret;
 
+	if ((ret = rps_apply()) < 0)
+		log_warnx("receive steering: %s (throughput only; the policy stands)",
+			  strerror(-ret));
 	if ((ret = priv_give_tree(d->state_dir, u)) < 0)
 		fatalx("state directory %s: cannot give it to %s: %s", d->state_dir, u->name,
 		       strerror(-ret));

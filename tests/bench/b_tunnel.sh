@@ -38,10 +38,14 @@ bare_up() {
 	nsx ub-b ip link set ubwgb mtu 1420 up
 }
 
-# The socket buffers umbrald gives its own wireguard-go (wg/wggo_tune.c).
+# The socket buffers umbrald gives its own wireguard-go (wg/wggo_tune.c), and
+# the receive steering it gives its links, the tunnel's too (policy/rps.c):
+# all CPUs.
 bare_tune() {
-	local ns p
+	local ns p mask
+	mask=$(printf '%x' $(((1 << $(nproc)) - 1)))
 	for ns in ub-a ub-b; do
+		nsx "$ns" sh -c "for q in /sys/class/net/ub*/queues/rx-*/rps_cpus; do echo $mask >\$q; done"
 		for p in $(ip netns pids "$ns"); do
 			[ "$(cat /proc/$p/comm 2>/dev/null)" = wireguard-go ] && "$UMBRAL_BIN/tests/wggo_tune" "$p" >/dev/null
 		done
@@ -57,7 +61,7 @@ full=$(iperf_runs s1-lan s2-lan 10.2.1.10 "$RUNS" "$SECS")
 echo "bare pair: wireguard-go over one veth, $RUNS x ${SECS}s iperf3"
 bare_up
 bare=$(iperf_runs ub-a ub-b 10.200.0.2 "$RUNS" "$SECS")
-echo "bare pair again, with umbrald's socket buffers given to both wireguard-go"
+echo "bare pair again, with umbrald's socket buffers and receive steering"
 bare_tune
 tuned=$(iperf_runs ub-a ub-b 10.200.0.2 "$RUNS" "$SECS")
 bare_down
@@ -70,7 +74,7 @@ row() { printf '%-52s %8.1f   %s\n' "$1" "$2" "$(echo $3 | xargs printf '%.0f ')
 printf '\n%-52s %8s   %s\n' "iperf3 TCP, median of $RUNS x ${SECS}s" "Mbit/s" "runs"
 row "(a)  s1-lan -> s2-lan, full Umbral chain" "$a" "$full"
 row "(b)  bare wireguard-go pair over one veth, stock" "$b" "$bare"
-row "(b') the same pair with umbrald's socket buffers" "$bt" "$tuned"
+row "(b') the same pair, umbrald's buffers and steering" "$bt" "$tuned"
 printf '%-52s %8s\n' "ratio a/b  (target >= 0.85, goal 0.92)" "$(ratio "$a" "$b")"
 printf '%-52s %8s\n' "ratio a/b' (same WireGuard tuning on both sides)" "$(ratio "$a" "$bt")"
 record tunnel_full_chain_mbps "$a" Mbit/s
