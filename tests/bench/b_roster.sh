@@ -21,15 +21,7 @@ bare_down() {
 
 "$LAB" up --sites 1 --keys-only >/dev/null || exit 1
 self=$(cat /run/umbral-lab/s1/public.key)
-# Nodes 2..250: random public keys; 16 prefixes each, 10.N.(16k).0/20.
-python3 - "$self" "$NODES" >"$WORK/nodes" <<'PY'
-import base64, os, sys
-self, n = sys.argv[1], int(sys.argv[2])
-for i in range(1, n + 1):
-    key = self if i == 1 else base64.b64encode(os.urandom(32)).decode()
-    pre = " ".join(f"prefix 10.{i}.{16 * k}.0/20" for k in range(16))
-    print(f"node s{i} key {key} endpoint 198.18.{i}.2:51820 keepalive 25 {pre}")
-PY
+"$(dirname "$LAB")/roster-nodes" "$self" "$NODES" >"$WORK/nodes"
 roster() { # roster SERIAL [CHANGED-NODE-LINE-SED]
 	printf 'umbral-roster 1\nnetwork bench\nserial %s\n' "$1"
 	sed "${2:-}" "$WORK/nodes"
