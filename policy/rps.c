@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "policy/sysctl.h"
 
 int
 rps_mask_format(const unsigned long long *cpus, int n, char *out, size_t len)
@@ -62,31 +63,7 @@ mask_norm(const char *in, char *out, size_t len)
 static int
 mask_set(const char *path, const char *mask)
 {
-	char cur[RPS_MASK_MAX], a[RPS_MASK_MAX], b[RPS_MASK_MAX];
-	size_t mlen = strlen(mask);
-	ssize_t n;
-	int fd, ret = 0;
-
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = pread(fd, cur, sizeof(cur) - 1, 0);
-	if (n < 0) {
-		ret = -errno;
-	} else {
-		cur[n] = '\0';
-		mask_norm(cur, a, sizeof(a));
-		mask_norm(mask, b, sizeof(b));
-		if (strcmp(a, b) != 0) {
-			n = pwrite(fd, mask, mlen, 0);
-			if (n < 0)
-				ret = -errno;
-			else if ((size_t)n != mlen)
-				ret = -EIO;
-		}
-	}
-	close(fd);
-	return ret;
+	return sysctl_file_set(path, mask, mask_norm);
 }
 
 /* Every rx queue of one link. Returns 0 or the first negative errno. */

@@ -27,15 +27,27 @@ static const struct sysctl_kv sysctl_common[] = {
     {"net/ipv6/conf/all/accept_ra", "0"}, {"net/ipv6/conf/default/accept_ra", "0"},
 };
 
-/* Writes val to path unless it already holds it. Returns 0 or -errno. */
-static int
-sysctl_set(const char *path, const char *val)
+/* The default comparison: what the kernel prints, without its trailing newline. */
+static void
+trim_norm(const char *in, char *out, size_t len)
 {
-	char cur[64];
+	size_t n = strlen(in);
+
+	while (n > 0 && (in[n - 1] == '\n' || in[n - 1] == ' '))
+		n--;
+	snprintf(out, len, "%.*s", (int)n, in);
+}
+
+int
+sysctl_file_set(const char *path, const char *val, sysctl_norm_fn *norm)
+{
+	char cur[SYSCTL_VALUE_MAX], a[SYSCTL_VALUE_MAX], b[SYSCTL_VALUE_MAX];
 	size_t vlen = strlen(val);
 	ssize_t n;
 	int fd, ret = 0;
 
+	if (!norm)
+		norm = trim_norm;
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -43,10 +55,10 @@ sysctl_set(const char *path, const char *val)
 	if (n < 0) {
 		ret = -errno;
 	} else {
-		while (n > 0 && (cur[n - 1] == '\n' || cur[n - 1] == ' '))
-			n--;
 		cur[n] = '\0';
-		if (strcmp(cur, val) != 0) {
+		norm(cur, a, sizeof(a));
+		norm(val, b, sizeof(b));
+		if (strcmp(a, b) != 0) {
 			n = pwrite(fd, val, vlen, 0);
 			if (n < 0)
 				ret = -errno;
@@ -66,7 +78,7 @@ sysctl_key(const char *root, const char *key, const char *val)
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s", root, key);
-	ret = sysctl_set(path, val);
+	ret = sysctl_file_set(path, val, NULL);
 	if (ret < 0) {
 		snprintf(dotted, sizeof(dotted), "%s", key);
 		for (char *c = dotted; *c; c++)

@@ -18,6 +18,15 @@
  * logged with its key. -EINVAL for an unknown domain.
  */
 int sysctl_apply(enum domain d);
+
+/*
+ * Writes val to a kernel settings file (procfs, sysfs) unless it already
+ * holds the same value as norm sees it (NULL: the text without its trailing
+ * newline). Values up to SYSCTL_VALUE_MAX - 1 bytes. Returns 0 or -errno.
+ */
+#define SYSCTL_VALUE_MAX 256
+typedef void sysctl_norm_fn(const char *in, char *out, size_t len);
+int sysctl_file_set(const char *path, const char *val, sysctl_norm_fn *norm);
 /* The same under root instead of /proc/sys (for tests). */
 int sysctl_apply_at(const char *root, enum domain d);
 
