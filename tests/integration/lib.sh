@@ -64,7 +64,8 @@ ping_ok() { nsx "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 capture() {
 	local ns=$1 ifc=$2 file=$3
 	shift 3
-	ip netns exec "$ns" tcpdump -i "$ifc" -s 0 -U --immediate-mode -w "$file" "$@" >"$file.log" 2>&1 &
+	# -B: a 32 MiB kernel buffer, so that a fast stream is not dropped by the capture.
+	ip netns exec "$ns" tcpdump -i "$ifc" -s 0 -B 32768 -U --immediate-mode -w "$file" "$@" >"$file.log" 2>&1 &
 	BG_PIDS+=($!)
 	wait_for 5 grep -q "listening on" "$file.log" && return 0
 	fail "capture on $ns $ifc did not start ($(head -c 200 "$file.log"))"
