@@ -139,21 +139,9 @@ set_cb(const struct nlmsghdr *nlh, void *data)
 static int
 read_block_set(struct mnl_socket *nl, enum nft_set_idx set, struct guard_counts *g)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct elem_ctx ec = {.g = g, .family = nft_set_family(set)};
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
 
-	if (!s || nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE) < 0 ||
-	    nftnl_set_set_str(s, NFTNL_SET_NAME, nft_set_name(set)) < 0) {
-		if (s)
-			nftnl_set_free(s);
-		return -ENOMEM;
-	}
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, 0);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	return nl_talk(nl, nlh, set_cb, &ec);
+	return nft_set_dump(nl, set, set_cb, &ec);
 }
 
 int

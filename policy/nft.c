@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/nl.h"
 #include "policy/nft_int.h"
 
 /* Part of the digest, so a new compiler's output re-applies once. */
@@ -51,6 +52,25 @@ nft_set_family(enum nft_set_idx i)
 {
 	/* Every set comes as a pair, IPv4 first. */
 	return i % 2 == 0 ? AF_INET : AF_INET6;
+}
+
+int
+nft_set_dump(struct mnl_socket *nl, enum nft_set_idx i, mnl_cb_t cb, void *data)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!s || nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE) < 0 ||
+	    nftnl_set_set_str(s, NFTNL_SET_NAME, nft_set_name(i)) < 0) {
+		if (s)
+			nftnl_set_free(s);
+		return -ENOMEM;
+	}
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, 0);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	return nl_talk(nl, nlh, cb, data);
 }
 
 struct nlmsghdr *

@@ -214,21 +214,8 @@ dump_cb(const struct nlmsghdr *nlh, void *data)
 static int
 kernel_elems(struct mnl_socket *nl, enum nft_set_idx i, struct collect *c)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
-	int ret;
+	int ret = nft_set_dump(nl, i, dump_cb, c);
 
-	if (!s || nftnl_set_set_str(s, NFTNL_SET_TABLE, NFT_TABLE) < 0 ||
-	    nftnl_set_set_str(s, NFTNL_SET_NAME, nft_set_name(i)) < 0) {
-		if (s)
-			nftnl_set_free(s);
-		return -ENOMEM;
-	}
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP, 0);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	ret = nl_talk(nl, nlh, dump_cb, c);
 	return c->err < 0 ? c->err : ret;
 }
 

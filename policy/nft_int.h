@@ -43,6 +43,8 @@ enum nft_set_idx {
 
 const char *nft_set_name(enum nft_set_idx i);
 int nft_set_family(enum nft_set_idx i);
+/* Dumps the elements of set i of our table through cb. Returns nl_talk's result or -ENOMEM. */
+int nft_set_dump(struct mnl_socket *nl, enum nft_set_idx i, mnl_cb_t cb, void *data);
 /* A set object naming set i of our table, id set: the set itself or a carrier of elements. */
 struct nftnl_set *nft_set_new(struct nft_ctx *c, enum nft_set_idx i);
 
