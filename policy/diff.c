@@ -3,6 +3,12 @@
  * policy/diff.c — compares two policies as the commands that re-create
  * them. Order within the printout is canonical (sites as stored, rules by
  * priority), so a line present on one side only is a real difference.
+ *
+ * Every change is diffed for its audit record, at 250 sites and 1000 rules
+ * too: sites are matched by name and rules by priority, and only those whose
+ * content differs are printed. A site's (a rule's) line is a function of its
+ * fields, so "equal fields" is "same line". The node's and the LAN's few
+ * lines are printed and compared as text.
  */
 #include "policy/diff.h"
 
@@ -12,7 +18,9 @@
 #include <string.h>
 
 #include "policy/edit.h"
+#include "policy/lan.h"
 
+/* The lines of one side's LAN printout (lan_print), split in place. */
 struct lines {
 	struct buf text; /* owns the characters; lines point into it */
 	char **v;
@@ -27,15 +35,10 @@ lines_free(struct lines *l)
 }
 
 static int
-lines_of(const struct policy *p, struct lines *l)
+lines_split(struct lines *l)
 {
 	size_t cap = 0;
 
-	*l = (struct lines){0};
-	buf_init(&l->text);
-	policy_print(p, &l->text);
-	if (buf_failed(&l->text))
-		return -ENOMEM;
 	for (char *s = l->text.data, *nl; s && *s; s = nl + 1) {
 		if (l->n == cap) {
 			char **t = realloc(l->v, (cap = cap ? cap * 2 : 16) * sizeof(*t));
@@ -52,25 +55,112 @@ lines_of(const struct policy *p, struct lines *l)
 	return 0;
 }
 
-static bool
-has_line(const struct lines *l, const char *s)
+/* What one side prints outside its sites and rules: the node line, the LAN lines. */
+struct side {
+	const struct policy *p;
+	struct buf node;
+	struct lines lan;
+	const struct site **by_name; /* sites sorted by name, to find a's in b */
+};
+
+static int
+site_name_cmp(const void *a, const void *b)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
+	return strcmp((*(const struct site *const *)a)->name, (*(const struct site *const *)b)->name);
+}
+
+static void
+side_free(struct side *s)
+{
+	buf_free(&s->node);
+	lines_free(&s->lan);
+	free(s->by_name);
+}
+
+static void
+side_init(struct side *s, const struct policy *p)
+{
+	*s = (struct side){.p = p};
+	buf_init(&s->node);
+	buf_init(&s->lan.text);
+}
+
+static int
+side_fill(struct side *s)
+{
+	const struct policy *p = s->p;
+
+	policy_node_print(p, &s->node);
+	lan_print(p, &s->lan.text);
+	if (buf_failed(&s->node) || buf_failed(&s->lan.text) || lines_split(&s->lan) < 0)
+		return -ENOMEM;
+	if (p->nsites && !(s->by_name = malloc(p->nsites * sizeof(*s->by_name))))
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nsites; i++)
+		s->by_name[i] = &p->sites[i];
+	if (p->nsites)
+		qsort(s->by_name, p->nsites, sizeof(*s->by_name), site_name_cmp);
+	return 0;
+}
+
+static bool
+has_site(const struct side *s, const struct site *site)
+{
+	const struct site **hit =
+	    s->p->nsites ? bsearch(&site, s->by_name, s->p->nsites, sizeof(*s->by_name),
+				   site_name_cmp)
+			 : NULL;
+
+	return hit && policy_site_equal(*hit, site);
+}
+
+static bool
+has_rule(const struct policy *p, const struct split_rule *r)
+{
+	const struct split_rule *o = policy_rule_find(p, r->priority);
+
+	return o && policy_rule_equal(o, r);
+}
+
+static bool
+has_lan_line(const struct side *s, const char *line)
+{
+	for (size_t i = 0; i < s->lan.n; i++)
+		if (strcmp(s->lan.v[i], line) == 0)
 			return true;
 	return false;
 }
 
-/* Appends the lines of a that b lacks, each after mark. Returns how many. */
+/* Appends a's lines that b lacks, each after mark, in printout order. Returns how many. */
 static int
-only_in(const struct lines *a, const struct lines *b, const char *mark, struct buf *out)
+only_in(const struct side *a, const struct side *b, const char *mark, struct buf *out)
 {
 	int n = 0;
 
-	for (size_t i = 0; i < a->n; i++) {
-		if (has_line(b, a->v[i]))
+	if (strcmp(buf_str(&a->node), buf_str(&b->node)) != 0) {
+		buf_printf(out, "%s%s\n", mark, buf_str(&a->node));
+		n++;
+	}
+	for (size_t i = 0; i < a->p->nsites; i++) {
+		if (has_site(b, &a->p->sites[i]))
 			continue;
-		buf_printf(out, "%s%s\n", mark, a->v[i]);
+		buf_puts(out, mark);
+		policy_site_print(&a->p->sites[i], out);
+		buf_puts(out, "\n");
+		n++;
+	}
+	for (size_t i = 0; i < a->p->nrules; i++) {
+		if (has_rule(b->p, &a->p->rules[i]))
+			continue;
+		buf_printf(out, "%ssplit add ", mark);
+		policy_rule_print(&a->p->rules[i], out);
+		buf_puts(out, "\n");
+		n++;
+	}
+	for (size_t i = 0; i < a->lan.n; i++) {
+		if (has_lan_line(b, a->lan.v[i]))
+			continue;
+		buf_printf(out, "%s%s\n", mark, a->lan.v[i]);
 		n++;
 	}
 	return n;
@@ -79,22 +169,22 @@ only_in(const struct lines *a, const struct lines *b, const char *mark, struct b
 int
 policy_diff(const struct policy *a, const struct policy *b, struct buf *out)
 {
-	struct lines la, lb;
+	struct side sa, sb;
 	int ret;
 
-	ret = lines_of(a, &la);
+	side_init(&sa, a);
+	side_init(&sb, b);
+	ret = side_fill(&sa);
 	if (ret == 0)
-		ret = lines_of(b, &lb);
-	else
-		lb = (struct lines){0};
+		ret = side_fill(&sb);
 	if (ret == 0) {
-		ret = only_in(&la, &lb, "- ", out);
-		ret += only_in(&lb, &la, "+ ", out);
+		ret = only_in(&sa, &sb, "- ", out);
+		ret += only_in(&sb, &sa, "+ ", out);
 		if (buf_failed(out))
 			ret = -ENOMEM;
 	}
-	lines_free(&la);
-	lines_free(&lb);
+	side_free(&sa);
+	side_free(&sb);
 	return ret;
 }
 

@@ -410,27 +410,37 @@ print_prefixes(struct buf *out, const struct prefix *pr, size_t n)
 }
 
 void
-policy_print(const struct policy *p, struct buf *out)
+policy_node_print(const struct policy *p, struct buf *out)
 {
-	char key[WG_KEY_B64_LEN], ep[80];
-
 	buf_printf(out, "node set --mode %s --default %s --listen-port %u --mtu %u",
 		   mode_name(p->node.mode), split_action_name(p->node.default_action),
 		   p->node.listen_port, p->node.mtu);
 	if (p->node.name[0])
 		buf_printf(out, " --name %s", p->node.name);
 	print_prefixes(out, p->node.prefixes, p->node.nprefixes);
+}
+
+void
+policy_site_print(const struct site *s, struct buf *out)
+{
+	char key[WG_KEY_B64_LEN], ep[80];
+
+	key_to_base64(key, s->pubkey);
+	buf_printf(out, "site add %s --key %s", s->name, key);
+	if (s->has_endpoint)
+		buf_printf(out, " --endpoint %s", endpoint_format(&s->endpoint, ep, sizeof(ep)));
+	if (s->keepalive)
+		buf_printf(out, " --keepalive %u", s->keepalive);
+	print_prefixes(out, s->prefixes, s->nprefixes);
+}
+
+void
+policy_print(const struct policy *p, struct buf *out)
+{
+	policy_node_print(p, out);
 	buf_puts(out, "\n");
 	for (size_t i = 0; i < p->nsites; i++) {
-		const struct site *s = &p->sites[i];
-		key_to_base64(key, s->pubkey);
-		buf_printf(out, "site add %s --key %s", s->name, key);
-		if (s->has_endpoint)
-			buf_printf(out, " --endpoint %s",
-				   endpoint_format(&s->endpoint, ep, sizeof(ep)));
-		if (s->keepalive)
-			buf_printf(out, " --keepalive %u", s->keepalive);
-		print_prefixes(out, s->prefixes, s->nprefixes);
+		policy_site_print(&p->sites[i], out);
 		buf_puts(out, "\n");
 	}
 	for (size_t i = 0; i < p->nrules; i++) {

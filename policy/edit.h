@@ -23,6 +23,9 @@ int policy_edit(struct policy *p, int argc, char **argv, struct errbuf *eb);
 bool policy_edit_known(int argc, char **argv);
 /* Appends the policy as the commands that re-create it, one per line. */
 void policy_print(const struct policy *p, struct buf *out);
+/* Its lines for the node, and for one site, without the newline. */
+void policy_node_print(const struct policy *p, struct buf *out);
+void policy_site_print(const struct site *s, struct buf *out);
 /* Appends one site as a JSON object. */
 void policy_site_json(const struct site *s, struct buf *out);
 /* Appends a rule as the words after "split add", or as a JSON object. */

@@ -434,12 +434,21 @@ policy_rule_insert(struct policy *p, const struct split_rule *r)
 	return 0;
 }
 
+/* Rules are kept in priority order (policy_rule_insert): a binary search. */
 struct split_rule *
 policy_rule_find(const struct policy *p, uint16_t priority)
 {
-	for (size_t i = 0; i < p->nrules; i++)
-		if (p->rules[i].priority == priority)
-			return &p->rules[i];
+	size_t lo = 0, hi = p->nrules;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->rules[mid].priority == priority)
+			return &p->rules[mid];
+		if (p->rules[mid].priority < priority)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -721,8 +730,8 @@ endpoint_equal(const struct endpoint *a, const struct endpoint *b)
 	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
-static bool
-site_equal(const struct site *a, const struct site *b)
+bool
+policy_site_equal(const struct site *a, const struct site *b)
 {
 	return strcmp(a->name, b->name) == 0 && memcmp(a->pubkey, b->pubkey, WG_KEY_LEN) == 0 &&
 	       a->has_endpoint == b->has_endpoint &&
@@ -732,8 +741,8 @@ site_equal(const struct site *a, const struct site *b)
 		memcmp(a->prefixes, b->prefixes, a->nprefixes * sizeof(*a->prefixes)) == 0);
 }
 
-static bool
-rule_equal(const struct split_rule *a, const struct split_rule *b)
+bool
+policy_rule_equal(const struct split_rule *a, const struct split_rule *b)
 {
 	return a->priority == b->priority && a->has_dst == b->has_dst && a->has_src == b->has_src &&
 	       (!a->has_dst || memcmp(&a->dst, &b->dst, sizeof(a->dst)) == 0) &&
@@ -749,7 +758,7 @@ policy_equal(const struct policy *a, const struct policy *b)
 	    !lan_equal(a, b))
 		return false;
 	for (size_t i = 0; i < a->nrules; i++)
-		if (!rule_equal(&a->rules[i], &b->rules[i]))
+		if (!policy_rule_equal(&a->rules[i], &b->rules[i]))
 			return false;
 	if (strcmp(a->node.name, b->node.name) || a->node.mode != b->node.mode ||
 	    a->node.listen_port != b->node.listen_port || a->node.mtu != b->node.mtu ||
@@ -759,7 +768,7 @@ policy_equal(const struct policy *a, const struct policy *b)
 	    memcmp(a->node.prefixes, b->node.prefixes, a->node.nprefixes * sizeof(struct prefix)))
 		return false;
 	for (size_t i = 0; i < a->nsites; i++)
-		if (!site_equal(&a->sites[i], &b->sites[i]))
+		if (!policy_site_equal(&a->sites[i], &b->sites[i]))
 			return false;
 	return true;
 }

@@ -23,6 +23,7 @@
 #include "policy/edit.h"
 
 #define KEY_A "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWE="
+#define KEY_B "YmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmJiYmI="
 
 static void
 edit_ok(struct policy *p, const char *line)
@@ -67,6 +68,41 @@ test_diff(void **state)
 	assert_int_equal(strncmp(sum, "+2 -1; - node set", 17), 0);
 	assert_string_equal(sum + strlen(sum) - 3, "...");
 	assert_int_equal(strlen(sum), sizeof(sum) - 1);
+	buf_free(&out);
+	policy_free(&a);
+	policy_free(&b);
+}
+
+/*
+ * Sites are matched by name and rules by priority: a changed site or rule
+ * is its old line out and its new line in; unchanged ones, wherever they
+ * stand, are not printed.
+ */
+static void
+test_diff_changed(void **state)
+{
+	struct policy a, b;
+	struct buf out;
+
+	(void)state;
+	policy_init(&a);
+	edit_ok(&a, "node set --prefix 10.1.0.0/16");
+	edit_ok(&a, "site add paris --key " KEY_A " --prefix 10.2.0.0/16");
+	edit_ok(&a, "site add rome --key " KEY_B " --prefix 10.3.0.0/16");
+	edit_ok(&a, "split add 10 --action drop --dst 203.0.113.0/24");
+	edit_ok(&a, "split add 20 --action drop --dst 198.51.100.0/24");
+	assert_int_equal(policy_copy(&b, &a), 0);
+	edit_ok(&b, "site del paris");
+	edit_ok(&b, "site add paris --key " KEY_A " --prefix 10.2.0.0/16 10.4.0.0/16");
+	edit_ok(&b, "split del 20");
+	edit_ok(&b, "split add 20 --action drop --dst 198.51.100.0/25");
+	buf_init(&out);
+	assert_int_equal(policy_diff(&a, &b, &out), 4);
+	assert_string_equal(buf_str(&out),
+			    "- site add paris --key " KEY_A " --prefix 10.2.0.0/16\n"
+			    "- split add 20 --action drop --dst 198.51.100.0/24\n"
+			    "+ site add paris --key " KEY_A " --prefix 10.2.0.0/16 10.4.0.0/16\n"
+			    "+ split add 20 --action drop --dst 198.51.100.0/25\n");
 	buf_free(&out);
 	policy_free(&a);
 	policy_free(&b);
@@ -143,6 +179,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_diff),
+	    cmocka_unit_test(test_diff_changed),
 	    cmocka_unit_test(test_split),
 	    cmocka_unit_test(test_roles),
 	    cmocka_unit_test(test_parse_time),
