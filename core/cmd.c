@@ -230,7 +230,7 @@ daemon_commit(struct daemon *d, struct policy *next, const char *author, const c
 	}
 	if (d->domain == DOMAIN_RED)
 		prune_flows(&d->policy, next);
-	ret = store_commit(d->store, next, author, comment);
+	ret = store_commit_change(d->store, &d->policy, next, author, comment);
 	if (ret < 0) {
 		buf_printf(out, "%s: cannot store revision %lld: %s; nothing changed\n",
 			   domain_name(d->domain), (long long)next->revision, strerror(-ret));

@@ -63,12 +63,6 @@ struct side {
 	const struct site **by_name; /* sites sorted by name, to find a's in b */
 };
 
-static int
-site_name_cmp(const void *a, const void *b)
-{
-	return strcmp((*(const struct site *const *)a)->name, (*(const struct site *const *)b)->name);
-}
-
 static void
 side_free(struct side *s)
 {
@@ -94,24 +88,15 @@ side_fill(struct side *s)
 	lan_print(p, &s->lan.text);
 	if (buf_failed(&s->node) || buf_failed(&s->lan.text) || lines_split(&s->lan) < 0)
 		return -ENOMEM;
-	if (p->nsites && !(s->by_name = malloc(p->nsites * sizeof(*s->by_name))))
-		return -ENOMEM;
-	for (size_t i = 0; i < p->nsites; i++)
-		s->by_name[i] = &p->sites[i];
-	if (p->nsites)
-		qsort(s->by_name, p->nsites, sizeof(*s->by_name), site_name_cmp);
-	return 0;
+	return policy_sites_by_name(p, &s->by_name);
 }
 
 static bool
 has_site(const struct side *s, const struct site *site)
 {
-	const struct site **hit =
-	    s->p->nsites ? bsearch(&site, s->by_name, s->p->nsites, sizeof(*s->by_name),
-				   site_name_cmp)
-			 : NULL;
+	const struct site *hit = policy_sites_lookup(s->by_name, s->p->nsites, site->name);
 
-	return hit && policy_site_equal(*hit, site);
+	return hit && policy_site_equal(hit, site);
 }
 
 static bool

@@ -510,6 +510,45 @@ policy_site_find(const struct policy *p, const char *name)
 	return NULL;
 }
 
+static int
+site_name_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const struct site *const *)a)->name, (*(const struct site *const *)b)->name);
+}
+
+int
+policy_sites_by_name(const struct policy *p, const struct site ***out)
+{
+	const struct site **v = NULL;
+
+	if (p->nsites && !(v = malloc(p->nsites * sizeof(*v))))
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nsites; i++)
+		v[i] = &p->sites[i];
+	if (p->nsites)
+		qsort(v, p->nsites, sizeof(*v), site_name_cmp);
+	*out = v;
+	return 0;
+}
+
+const struct site *
+policy_sites_lookup(const struct site *const *by_name, size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(by_name[mid]->name, name);
+		if (c == 0)
+			return by_name[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 struct site *
 policy_site_by_key(const struct policy *p, const uint8_t key[WG_KEY_LEN])
 {

@@ -209,6 +209,13 @@ void policy_free(struct policy *p);
 /* Deep copy; dst is overwritten. Returns 0 or -ENOMEM. */
 int policy_copy(struct policy *dst, const struct policy *src);
 struct site *policy_site_find(const struct policy *p, const char *name);
+/*
+ * p's sites sorted by name into *out (malloc'd, caller frees; NULL when p
+ * has none), and a lookup in it: for comparing large policies site by site.
+ */
+int policy_sites_by_name(const struct policy *p, const struct site ***out);
+const struct site *policy_sites_lookup(const struct site *const *by_name, size_t n,
+				       const char *name);
 /* The site whose WireGuard public key is key, or NULL. */
 struct site *policy_site_by_key(const struct policy *p, const uint8_t key[WG_KEY_LEN]);
 /* Appends a deep copy of s. Returns 0 or -ENOMEM. */

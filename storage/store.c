@@ -207,6 +207,26 @@ static const char *const migrations[] = {
     " via TEXT NOT NULL,"
     " PRIMARY KEY (revision, prefix));"
     "PRAGMA user_version = 7;",
+
+    /*
+     * 8: sites and split rules are stored once and shared by the revisions
+     * that hold them unchanged, so that a one-site change at 250 sites x 16
+     * prefixes + 1000 rules writes a few rows, not thousands. A row holds
+     * for revisions [revision, until); until NULL: up to the newest. A site's
+     * prefixes belong to its row (same revision). ord orders the sites of a
+     * revision. Rows written before were complete snapshots, each valid for
+     * its own revision only.
+     */
+    "ALTER TABLE site ADD COLUMN until INTEGER;"
+    "ALTER TABLE site ADD COLUMN ord INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE split_rule ADD COLUMN until INTEGER;"
+    "UPDATE site SET ord = rowid, until = revision + 1;"
+    "UPDATE split_rule SET until = revision + 1;"
+    "UPDATE site SET until = NULL WHERE revision = (SELECT max(number) FROM revision);"
+    "UPDATE split_rule SET until = NULL WHERE revision = (SELECT max(number) FROM revision);"
+    "CREATE INDEX site_until ON site(until);"
+    "CREATE INDEX split_rule_until ON split_rule(until);"
+    "PRAGMA user_version = 8;",
 };
 #define SCHEMA_LATEST ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -629,7 +649,8 @@ insert_node(sqlite3 *db, const struct policy *p)
 }
 
 static int
-insert_site(sqlite3 *db, sqlite3_stmt *ss, sqlite3_stmt *ps, int64_t rev, const struct site *site)
+insert_site(sqlite3 *db, sqlite3_stmt *ss, sqlite3_stmt *ps, int64_t rev, const struct site *site,
+	    int64_t ord)
 {
 	char key[WG_KEY_B64_LEN], ep[ADDR_TEXT_MAX], what[64];
 	int rc, err;
@@ -644,7 +665,8 @@ insert_site(sqlite3 *db, sqlite3_stmt *ss, sqlite3_stmt *ps, int64_t rev, const 
 	    (rc = sqlite3_bind_text(ss, 3, key, -1, SQLITE_TRANSIENT)) != SQLITE_OK ||
 	    (rc = site->has_endpoint ? sqlite3_bind_text(ss, 4, ep, -1, SQLITE_TRANSIENT)
 				     : sqlite3_bind_null(ss, 4)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int(ss, 5, site->keepalive)) != SQLITE_OK)
+	    (rc = sqlite3_bind_int(ss, 5, site->keepalive)) != SQLITE_OK ||
+	    (rc = sqlite3_bind_int64(ss, 6, ord)) != SQLITE_OK)
 		return db_fail(db, rc, __func__, "bind");
 	snprintf(what, sizeof(what), "insert site %s", site->name);
 	if ((err = step_done(db, ss, __func__, what)) < 0)
@@ -655,26 +677,163 @@ insert_site(sqlite3 *db, sqlite3_stmt *ss, sqlite3_stmt *ps, int64_t rev, const 
 	return insert_prefixes(db, ps, 3, site->prefixes, site->nprefixes);
 }
 
-static int
-insert_sites(sqlite3 *db, const struct policy *p)
+/*
+ * Sites and rules are shared by the revisions that hold them unchanged
+ * (migration 8). A commit that knows the newest revision's content (prev)
+ * writes what changed: it closes the rows of sites and rules that are gone or
+ * differ (until = the new revision) and inserts the new ones. Without prev,
+ * or when the sites' order changed beyond appending, every open row is
+ * closed and all are written again.
+ */
+
+/* The statements of one commit's site writes. */
+struct site_stmts {
+	sqlite3_stmt *ins, *prefix, *close, *ord;
+	int64_t rev, next_ord;
+};
+
+static void
+site_stmts_free(struct site_stmts *w)
 {
-	sqlite3_stmt *ss = NULL, *ps = NULL;
+	finalize(w->ins);
+	finalize(w->prefix);
+	finalize(w->close);
+	finalize(w->ord);
+}
+
+static int
+site_stmts_prepare(sqlite3 *db, struct site_stmts *w, int64_t rev)
+{
 	int err;
 
+	*w = (struct site_stmts){.rev = rev};
 	if ((err = prepare(db,
-			   "INSERT INTO site (revision, name, pubkey, endpoint, keepalive) "
-			   "VALUES (?1, ?2, ?3, ?4, ?5)",
-			   &ss, __func__)) < 0 ||
+			   "INSERT INTO site (revision, name, pubkey, endpoint, keepalive, ord) "
+			   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+			   &w->ins, __func__)) < 0 ||
+	    (err = prepare(db, "INSERT INTO site_prefix (revision, site, prefix) VALUES (?1, ?2, ?3)",
+			   &w->prefix, __func__)) < 0 ||
 	    (err = prepare(db,
-			   "INSERT INTO site_prefix (revision, site, prefix) "
-			   "VALUES (?1, ?2, ?3)",
-			   &ps, __func__)) < 0)
-		goto out;
+			   "UPDATE site SET until = ?1 WHERE until IS NULL AND revision < ?1 AND "
+			   "(?2 IS NULL OR name = ?2)",
+			   &w->close, __func__)) < 0 ||
+	    (err = prepare(db, "SELECT ord FROM site WHERE name = ?1 AND until IS NULL", &w->ord,
+			   __func__)) < 0 ||
+	    (err = query_int64(db, "SELECT coalesce(max(ord), 0) + 1 FROM site", &w->next_ord,
+			       __func__)) < 0)
+		site_stmts_free(w);
+	return err;
+}
+
+/* Closes the open row of site name, or of every site when name is NULL. */
+static int
+site_close(sqlite3 *db, struct site_stmts *w, const char *name)
+{
+	int rc;
+
+	if ((rc = sqlite3_bind_int64(w->close, 1, w->rev)) != SQLITE_OK ||
+	    (rc = name ? sqlite3_bind_text(w->close, 2, name, -1, SQLITE_STATIC)
+		       : sqlite3_bind_null(w->close, 2)) != SQLITE_OK)
+		return db_fail(db, rc, __func__, "bind");
+	return step_done(db, w->close, __func__, "close site");
+}
+
+/* The position the open row of site name has: a changed site keeps its place. */
+static int
+site_ord(sqlite3 *db, struct site_stmts *w, const char *name, int64_t *out)
+{
+	int rc = sqlite3_bind_text(w->ord, 1, name, -1, SQLITE_STATIC), err = 0;
+
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, __func__, "bind");
+	rc = sqlite3_step(w->ord);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(w->ord, 0);
+	else
+		err = db_fail(db, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, __func__, name);
+	(void)sqlite3_reset(w->ord);
+	return err;
+}
+
+/*
+ * Whether p's sites are prev's in the same order, some removed, some
+ * changed in place, new ones only after the last kept one: then the kept
+ * rows' positions still order p.
+ */
+static bool
+sites_keep_order(const struct policy *prev, const struct site *const *by_name,
+		 const struct policy *p)
+{
+	ptrdiff_t last = -1;
+	bool added = false;
+
+	for (size_t i = 0; i < p->nsites; i++) {
+		const struct site *o = policy_sites_lookup(by_name, prev->nsites, p->sites[i].name);
+		if (!o) {
+			added = true;
+			continue;
+		}
+		if (added || o - prev->sites <= last)
+			return false;
+		last = o - prev->sites;
+	}
+	return true;
+}
+
+static int
+write_all_sites(sqlite3 *db, struct site_stmts *w, const struct policy *p)
+{
+	int err = site_close(db, w, NULL);
+
 	for (size_t i = 0; i < p->nsites && err == 0; i++)
-		err = insert_site(db, ss, ps, p->revision, &p->sites[i]);
+		err = insert_site(db, w->ins, w->prefix, w->rev, &p->sites[i], w->next_ord++);
+	return err;
+}
+
+static int
+write_changed_sites(sqlite3 *db, struct site_stmts *w, const struct policy *prev,
+		    const struct site *const *old, const struct policy *p)
+{
+	const struct site **now = NULL;
+	int64_t ord;
+	int err = policy_sites_by_name(p, &now);
+
+	for (size_t i = 0; i < prev->nsites && err == 0; i++)
+		if (!policy_sites_lookup(now, p->nsites, prev->sites[i].name))
+			err = site_close(db, w, prev->sites[i].name);
+	for (size_t i = 0; i < p->nsites && err == 0; i++) {
+		const struct site *s = &p->sites[i],
+				  *o = policy_sites_lookup(old, prev->nsites, s->name);
+		if (o && policy_site_equal(o, s))
+			continue;
+		ord = w->next_ord++;
+		if (o && (err = site_ord(db, w, s->name, &ord)) == 0)
+			err = site_close(db, w, s->name);
+		if (err == 0)
+			err = insert_site(db, w->ins, w->prefix, w->rev, s, ord);
+	}
+	free(now);
+	return err;
+}
+
+static int
+write_sites(sqlite3 *db, const struct policy *prev, const struct policy *p)
+{
+	const struct site **old = NULL;
+	struct site_stmts w;
+	int err = site_stmts_prepare(db, &w, p->revision);
+
+	if (err < 0)
+		return err;
+	if (prev && (err = policy_sites_by_name(prev, &old)) < 0)
+		goto out;
+	if (prev && sites_keep_order(prev, old, p))
+		err = write_changed_sites(db, &w, prev, old, p);
+	else
+		err = write_all_sites(db, &w, p);
 out:
-	finalize(ss);
-	finalize(ps);
+	free(old);
+	site_stmts_free(&w);
 	return err;
 }
 
@@ -703,22 +862,50 @@ bind_rule(sqlite3 *db, sqlite3_stmt *s, int64_t rev, const struct split_rule *r)
 }
 
 static int
-insert_rules(sqlite3 *db, const struct policy *p)
+rule_close(sqlite3 *db, sqlite3_stmt *s, int64_t rev, const struct split_rule *r)
 {
-	sqlite3_stmt *s;
+	int rc;
+
+	if ((rc = sqlite3_bind_int64(s, 1, rev)) != SQLITE_OK ||
+	    (rc = r ? sqlite3_bind_int(s, 2, r->priority) : sqlite3_bind_null(s, 2)) != SQLITE_OK)
+		return db_fail(db, rc, __func__, "bind");
+	return step_done(db, s, __func__, "close split rule");
+}
+
+/* Rules are keyed by priority: a rule of prev that p lacks or changed is closed. */
+static int
+write_rules(sqlite3 *db, const struct policy *prev, const struct policy *p)
+{
+	sqlite3_stmt *ins = NULL, *close = NULL;
 	int err;
 
 	if ((err = prepare(db,
 			   "INSERT INTO split_rule (revision, priority, action, site, dst, src, "
 			   "proto, port) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-			   &s, __func__)) < 0)
-		return err;
-	for (size_t i = 0; i < p->nrules && err == 0; i++) {
-		err = bind_rule(db, s, p->revision, &p->rules[i]);
-		if (err == 0)
-			err = step_done(db, s, __func__, "insert split rule");
+			   &ins, __func__)) < 0 ||
+	    (err = prepare(db,
+			   "UPDATE split_rule SET until = ?1 WHERE until IS NULL AND revision < ?1 "
+			   "AND (?2 IS NULL OR priority = ?2)",
+			   &close, __func__)) < 0)
+		goto out;
+	if (!prev)
+		err = rule_close(db, close, p->revision, NULL);
+	for (size_t i = 0; prev && i < prev->nrules && err == 0; i++) {
+		const struct split_rule *o = &prev->rules[i], *n = policy_rule_find(p, o->priority);
+		if (!n || !policy_rule_equal(o, n))
+			err = rule_close(db, close, p->revision, o);
 	}
-	finalize(s);
+	for (size_t i = 0; i < p->nrules && err == 0; i++) {
+		const struct split_rule *r = &p->rules[i], *o = prev ? policy_rule_find(prev, r->priority) : NULL;
+		if (o && policy_rule_equal(o, r))
+			continue;
+		err = bind_rule(db, ins, p->revision, r);
+		if (err == 0)
+			err = step_done(db, ins, __func__, "insert split rule");
+	}
+out:
+	finalize(ins);
+	finalize(close);
 	return err;
 }
 
@@ -732,7 +919,8 @@ newest_revision(sqlite3 *db, const char *fn)
 }
 
 int
-store_commit(struct store *st, const struct policy *p, const char *author, const char *comment)
+store_commit_change(struct store *st, const struct policy *prev, const struct policy *p,
+		    const char *author, const char *comment)
 {
 	int64_t newest;
 	int err;
@@ -751,19 +939,28 @@ store_commit(struct store *st, const struct policy *p, const char *author, const
 	newest = newest_revision(st->db, __func__);
 	if (newest < 0)
 		err = (int)newest;
-	else if (p->revision != newest + 1)
+	else if (p->revision != newest + 1 || (prev && prev->revision != newest))
 		err = -ESTALE;
+	/* Revision 0 is the defaults, never stored: nothing to share rows with. */
+	if (prev && prev->revision == 0)
+		prev = NULL;
 	if (err == 0)
 		err = insert_revision(st->db, p->revision, author, comment);
 	if (err == 0)
 		err = insert_node(st->db, p);
 	if (err == 0)
-		err = insert_sites(st->db, p);
+		err = write_sites(st->db, prev, p);
 	if (err == 0)
-		err = insert_rules(st->db, p);
+		err = write_rules(st->db, prev, p);
 	if (err == 0)
 		err = store_lan_insert(st->db, p);
 	return tx_end(st->db, err, __func__);
+}
+
+int
+store_commit(struct store *st, const struct policy *p, const char *author, const char *comment)
+{
+	return store_commit_change(st, NULL, p, author, comment);
 }
 
 int64_t
@@ -925,7 +1122,9 @@ load_site(sqlite3 *db, sqlite3_stmt *ss, sqlite3_stmt *ps, struct policy *p)
 
 	if ((err = site_from_row(ss, p->revision, &site)) < 0)
 		return err;
-	if ((rc = sqlite3_bind_text(ps, 2, site.name, -1, SQLITE_TRANSIENT)) != SQLITE_OK)
+	/* The prefixes were written with the row: its first revision. */
+	if ((rc = sqlite3_bind_int64(ps, 1, sqlite3_column_int64(ss, 4))) != SQLITE_OK ||
+	    (rc = sqlite3_bind_text(ps, 2, site.name, -1, SQLITE_TRANSIENT)) != SQLITE_OK)
 		return db_fail(db, rc, __func__, "bind");
 	if ((err = load_prefixes(db, ps, p->revision, "site prefix", &site.prefixes,
 				 &site.nprefixes)) < 0)
@@ -946,16 +1145,15 @@ load_sites(sqlite3 *db, struct policy *p)
 	int rc, err;
 
 	if ((err = prepare(db,
-			   "SELECT name, pubkey, endpoint, keepalive FROM site "
-			   "WHERE revision = ?1 ORDER BY rowid",
+			   "SELECT name, pubkey, endpoint, keepalive, revision FROM site "
+			   "WHERE revision <= ?1 AND (until IS NULL OR until > ?1) ORDER BY ord",
 			   &ss, __func__)) < 0 ||
 	    (err = prepare(db,
 			   "SELECT prefix FROM site_prefix "
 			   "WHERE revision = ?1 AND site = ?2 ORDER BY rowid",
 			   &ps, __func__)) < 0)
 		goto out;
-	if ((rc = sqlite3_bind_int64(ss, 1, p->revision)) != SQLITE_OK ||
-	    (rc = sqlite3_bind_int64(ps, 1, p->revision)) != SQLITE_OK) {
+	if ((rc = sqlite3_bind_int64(ss, 1, p->revision)) != SQLITE_OK) {
 		err = db_fail(db, rc, __func__, "bind");
 		goto out;
 	}
@@ -1016,7 +1214,7 @@ load_rules(sqlite3 *db, struct policy *p)
 
 	if ((err = prepare(db,
 			   "SELECT priority, action, site, dst, src, proto, port FROM split_rule "
-			   "WHERE revision = ?1 ORDER BY priority",
+			   "WHERE revision <= ?1 AND (until IS NULL OR until > ?1) ORDER BY priority",
 			   &s, __func__)) < 0)
 		return err;
 	if ((rc = sqlite3_bind_int64(s, 1, p->revision)) != SQLITE_OK)

@@ -55,6 +55,13 @@ int64_t store_revision(struct store *st);
  * is policy_validate()'s job. -EEXIST for two sites of the same name.
  */
 int store_commit(struct store *st, const struct policy *p, const char *author, const char *comment);
+/*
+ * The same, for a p made from prev, the newest revision as loaded or
+ * committed (else -ESTALE): only the sites and rules that changed are
+ * written; the others stay shared with the revisions before.
+ */
+int store_commit_change(struct store *st, const struct policy *prev, const struct policy *p,
+			const char *author, const char *comment);
 
 struct store_rev {
 	int64_t number;

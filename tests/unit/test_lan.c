@@ -259,7 +259,7 @@ test_store_round_trip(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/policy.db", dir);
 	assert_int_equal(store_open(path, &st), 0);
-	assert_int_equal(store_schema_version(st), 7);
+	assert_int_equal(store_schema_version(st), 8);
 	lab_node(&p);
 	p.revision = 1;
 	assert_int_equal(store_commit(st, &p, "test", NULL), 0); /* a revision with defaults */

@@ -26,7 +26,7 @@
 #include "storage/store.h"
 
 /* The schema this build should migrate every database to. */
-#define LATEST 7
+#define LATEST 8
 
 static char tmpdir[] = "/tmp/umbral-test-store-XXXXXX";
 static char dbpath[256];
@@ -508,6 +508,8 @@ test_migrate_from_v1(void **state)
 	/* Back to version 1 by hand: what migrations 2 and 3 added goes. */
 	raw_exec("DROP INDEX node_prefix_revision; DROP INDEX site_prefix_revision;"
 		 "DROP TABLE split_rule; ALTER TABLE node DROP COLUMN default_action;"
+		 "DROP INDEX site_until; ALTER TABLE site DROP COLUMN until;"
+		 "ALTER TABLE site DROP COLUMN ord;"
 		 "PRAGMA user_version = 1;");
 	assert_int_equal(raw_int("PRAGMA user_version"), 1);
 
@@ -529,6 +531,80 @@ test_migrate_from_v1(void **state)
 			 2);
 	policy_free(&p1);
 	policy_free(&p2);
+}
+
+/* Commits next as a change of prev (store_commit_change) and checks it loads back. */
+static void
+commit_change(struct store *st, struct policy *prev, struct policy *next)
+{
+	next->revision = prev->revision + 1;
+	assert_int_equal(store_commit_change(st, prev, next, "alice", NULL), 0);
+	assert_loads(st, next);
+}
+
+/*
+ * A change writes only the sites and rules it changes; every revision still
+ * loads back exactly, the order of its sites too. A prev that is not the
+ * newest revision is refused.
+ */
+static void
+test_commit_change(void **state)
+{
+	struct store *st = open_ok();
+	struct policy v[6], got;
+	char name[16];
+
+	(void)state;
+	make_policy(&v[0], 1);
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		add_site(&v[0], name, (uint8_t)(0x50 + i), NULL, 0, NULL, NULL);
+	}
+	assert_int_equal(store_commit(st, &v[0], "alice", NULL), 0);
+	assert_int_equal(raw_int("SELECT count(*) FROM site"), 42);
+	/* 2: one site added, one rule added */
+	assert_int_equal(policy_copy(&v[1], &v[0]), 0);
+	add_site(&v[1], "extra", 0x99, "198.18.9.2:51820", 0, "10.9.0.0/16", NULL);
+	add_rules(&v[1]);
+	commit_change(st, &v[0], &v[1]);
+	assert_int_equal(raw_int("SELECT count(*) FROM site"), 43);
+	assert_int_equal(raw_int("SELECT count(*) FROM split_rule"), 3);
+	/* 3: a site changed in place keeps its place; a rule changed; one removed */
+	assert_int_equal(policy_copy(&v[2], &v[1]), 0);
+	v[2].sites[1].keepalive = 99;
+	v[2].rules[0].port = 443;
+	v[2].nrules--;
+	commit_change(st, &v[1], &v[2]);
+	assert_int_equal(raw_int("SELECT count(*) FROM site"), 44);
+	assert_int_equal(raw_int("SELECT count(*) FROM split_rule"), 4);
+	/* 4: one site removed */
+	assert_int_equal(policy_copy(&v[3], &v[2]), 0);
+	site_free(&v[3].sites[0]);
+	memmove(&v[3].sites[0], &v[3].sites[1], (v[3].nsites - 1) * sizeof(struct site));
+	v[3].nsites--;
+	commit_change(st, &v[2], &v[3]);
+	assert_int_equal(raw_int("SELECT count(*) FROM site"), 44);
+	/* 5: sites reordered: all are written again, in the new order */
+	assert_int_equal(policy_copy(&v[4], &v[3]), 0);
+	struct site t = v[4].sites[0];
+	v[4].sites[0] = v[4].sites[1];
+	v[4].sites[1] = t;
+	commit_change(st, &v[3], &v[4]);
+	assert_int_equal(raw_int("SELECT count(*) FROM site"), 44 + 42);
+	/* Every revision loads as it was committed. */
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(store_load_revision(st, i + 1, &got), 0);
+		assert_true(policy_equal(&got, &v[i]));
+		policy_free(&got);
+	}
+	/* prev must be the newest revision. */
+	assert_int_equal(policy_copy(&v[5], &v[4]), 0);
+	v[5].revision = 6;
+	assert_int_equal(store_commit_change(st, &v[3], &v[5], "bob", NULL), -ESTALE);
+	assert_int_equal(store_revision(st), 5);
+	store_close(st);
+	for (int i = 0; i < 6; i++)
+		policy_free(&v[i]);
 }
 
 /* A database from a newer build is refused and left exactly as it was. */
@@ -602,6 +678,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wal_and_mode, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_migrate_from_v1, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_change, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_future_version_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt, setup, teardown),
 	};
