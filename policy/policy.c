@@ -711,6 +711,59 @@ validate_rule(const struct policy *p, const struct owned_prefix *all, size_t n,
 			   r->priority, prefix_format(&r->dst, tmp, sizeof(tmp)), owner);
 }
 
+/* Sites in order of (name, position) or of (key, position). */
+static int
+dup_name_cmp(const void *a, const void *b)
+{
+	const struct site *x = *(const struct site *const *)a, *y = *(const struct site *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* Public keys are public: an ordinary compare is fine here. */
+static int
+dup_key_cmp(const void *a, const void *b)
+{
+	const struct site *x = *(const struct site *const *)a, *y = *(const struct site *const *)b;
+	int c = memcmp(x->pubkey, y->pubkey, WG_KEY_LEN);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/*
+ * Two sites of one name, or of one key: sorted, duplicates are neighbours
+ * (O(n log n) for a network of hundreds of sites). The later site is named,
+ * the first one holding the key with it.
+ */
+static int
+check_duplicates(const struct policy *p, struct errbuf *eb)
+{
+	const struct site **v = p->nsites ? malloc(p->nsites * sizeof(*v)) : NULL;
+
+	if (p->nsites && !v)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nsites; i++)
+		v[i] = &p->sites[i];
+	if (p->nsites)
+		qsort(v, p->nsites, sizeof(*v), dup_name_cmp);
+	for (size_t i = 1; i < p->nsites; i++)
+		if (strcmp(v[i - 1]->name, v[i]->name) == 0)
+			errbuf_add(eb, "site %s: name: already exists", v[i]->name);
+	if (p->nsites)
+		qsort(v, p->nsites, sizeof(*v), dup_key_cmp);
+	for (size_t i = 1, first = 0; i < p->nsites; i++) {
+		if (memcmp(v[first]->pubkey, v[i]->pubkey, WG_KEY_LEN) != 0) {
+			first = i;
+			continue;
+		}
+		errbuf_add(eb, "site %s: key: already used by site %s", v[i]->name,
+			   v[first]->name);
+	}
+	free(v);
+	return 0;
+}
+
 int
 policy_validate(const struct policy *p, struct errbuf *eb)
 {
@@ -730,14 +783,9 @@ policy_validate(const struct policy *p, struct errbuf *eb)
 				   s->name, POLICY_NAME_MAX);
 		if (s->nprefixes == 0)
 			errbuf_add(eb, "site %s: prefix: at least one is needed", s->name);
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(p->sites[j].name, s->name) == 0)
-				errbuf_add(eb, "site %s: name: already exists", s->name);
-			if (sodium_memcmp(p->sites[j].pubkey, s->pubkey, WG_KEY_LEN) == 0)
-				errbuf_add(eb, "site %s: key: already used by site %s", s->name,
-					   p->sites[j].name);
-		}
 	}
+	if (check_duplicates(p, eb) < 0)
+		return -ENOMEM;
 	all = calloc(count_prefixes(p) + 1, sizeof(*all));
 	if (!all)
 		return -ENOMEM;
