@@ -55,6 +55,10 @@ peer_poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)revents;
 	if (!d->wg || wg_get(d->wg, &st) < 0)
 		return;
+	if (wg_drifted(d->wg, &st)) {
+		log_warnx("crypto: %s differs from what the last apply set; re-applying", IF_WG);
+		daemon_reapply_soon(d);
+	}
 	if (peerstats_update(&d->peerstats, &st) < 0)
 		log_warnx("crypto: peer statistics: out of memory");
 	else

@@ -32,6 +32,15 @@ struct wg_diff {
 /* Fills *out with what turns cur into conf. -EINVAL on duplicate peers, -ENOMEM. */
 int wg_diff_build(const struct wg_dev_state *cur, const struct wg_conf *conf, struct wg_diff *out);
 void wg_diff_free(struct wg_diff *d);
+/*
+ * What the device holds once d, built from cur to conf, went in: conf's
+ * peers and port, cur's key unless d changes it. wg_set() keeps it, so that
+ * the next change is diffed without reading the whole device back.
+ */
+int wg_state_from_conf(const struct wg_dev_state *cur, const struct wg_conf *conf,
+		       const struct wg_diff *d, struct wg_dev_state *out);
+/* Whether a device read back still holds known's key, port, peers and allowed-ips. */
+bool wg_state_matches(const struct wg_dev_state *dev, const struct wg_dev_state *known);
 bool wg_diff_empty(const struct wg_diff *d);
 
 /* Growing a state while parsing; both return NULL / -ENOMEM on failure. */

@@ -211,3 +211,79 @@ wg_diff_empty(const struct wg_diff *d)
 	return !d->privkey && !d->set_port && !d->set_fwmark && d->nremove == 0 &&
 	       d->nupsert == 0;
 }
+
+/* What the device holds after d, built from cur, went in: conf, as far as we set it. */
+int
+wg_state_from_conf(const struct wg_dev_state *cur, const struct wg_conf *conf,
+		   const struct wg_diff *d, struct wg_dev_state *out)
+{
+	struct wg_dev_state s = {0};
+	int ret = 0;
+
+	s.has_pubkey = cur->has_pubkey;
+	memcpy(s.pubkey, cur->pubkey, WG_KEY_LEN);
+	if (d->privkey) {
+		if (wg_key_public(s.pubkey, d->privkey) < 0)
+			return -EINVAL;
+		s.has_pubkey = true;
+	}
+	s.listen_port = conf->listen_port;
+	s.fwmark = conf->fwmark;
+	for (size_t i = 0; i < conf->npeers && ret == 0; i++) {
+		const struct wg_peer_conf *c = &conf->peers[i];
+		struct wg_peer_state *p = wg_state_add_peer(&s, c->pubkey);
+		if (!p) {
+			ret = -ENOMEM;
+			break;
+		}
+		p->has_endpoint = c->has_endpoint;
+		p->endpoint = c->endpoint;
+		p->keepalive = c->keepalive;
+		for (size_t j = 0; j < c->nallowed && ret == 0; j++)
+			ret = wg_peer_add_allowed(p, &c->allowed[j]);
+	}
+	if (ret < 0) {
+		wg_state_free(&s);
+		return ret;
+	}
+	*out = s;
+	return 0;
+}
+
+static bool
+allowed_same(const struct wg_peer_state *a, const struct wg_peer_state *b)
+{
+	if (a->nallowed != b->nallowed)
+		return false;
+	for (size_t i = 0; i < a->nallowed; i++) {
+		size_t j;
+		for (j = 0; j < b->nallowed; j++)
+			if (prefix_equal(&a->allowed[i], &b->allowed[j]))
+				break;
+		if (j == b->nallowed)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Endpoints are not compared: a peer roams, and the device follows it
+ * whatever was configured; everything that decides where plaintext may go
+ * (peers, their allowed-ips) and how the device listens is.
+ */
+bool
+wg_state_matches(const struct wg_dev_state *dev, const struct wg_dev_state *known)
+{
+	if (dev->has_pubkey != known->has_pubkey ||
+	    (dev->has_pubkey && memcmp(dev->pubkey, known->pubkey, WG_KEY_LEN) != 0) ||
+	    dev->listen_port != known->listen_port || dev->fwmark != known->fwmark ||
+	    dev->npeers != known->npeers)
+		return false;
+	for (size_t i = 0; i < known->npeers; i++) {
+		const struct wg_peer_state *p = state_find(dev, known->peers[i].pubkey);
+		if (!p || p->keepalive != known->peers[i].keepalive ||
+		    !allowed_same(p, &known->peers[i]))
+			return false;
+	}
+	return true;
+}

@@ -2,7 +2,11 @@
 /*
  * wg/wg.c — the wg_ interface over its two backends: the kernel's wireguard
  * link (genl) or wireguard-go (UAPI). Chooses or re-adopts the device, then
- * every wg_set() is a diff against what the device itself reports.
+ * every wg_set() is a diff: against what the device itself reports the
+ * first time, and after that against what the last wg_set() left there, so
+ * that one site added to 250 costs one peer, not a read of all of them.
+ * The crypto domain's poller reads the device anyway and tells (wg_drifted)
+ * when it no longer holds that; the next wg_set() then reads it again.
  */
 #include "wg/internal.h"
 
@@ -22,6 +26,8 @@ struct wg {
 	uint16_t family; /* genl id, kernel only */
 	pid_t pid; /* wireguard-go only; 0 when unknown */
 	bool tuned; /* its sockets have large buffers */
+	struct wg_dev_state known; /* what the last wg_set() left on the device */
+	bool known_ok; /* false: read the device before the next diff */
 };
 
 /* The device exists already: a kernel link, or a wireguard-go that answers. */
@@ -129,24 +135,21 @@ wg_poke(struct wg *w, const struct wg_peer_conf *peer)
 	struct wg_diff d = {.upsert = &one, .nupsert = 1};
 	int ret;
 
+	w->known_ok = false; /* the keepalive is not the conf's now */
 	p.keepalive = 0;
 	ret = send_diff(w, &d);
 	p.keepalive = peer->keepalive ? peer->keepalive : 25;
 	return ret < 0 ? ret : send_diff(w, &d);
 }
 
-int
-wg_set(struct wg *w, const struct wg_conf *conf)
+/* Sends what turns cur into conf; then *next is what the device holds. */
+static int
+set_from(struct wg *w, const struct wg_dev_state *cur, const struct wg_conf *conf,
+	 struct wg_dev_state *next)
 {
-	struct wg_dev_state cur;
 	struct wg_diff d;
-	int ret;
+	int ret = wg_diff_build(cur, conf, &d);
 
-	ret = wg_get(w, &cur);
-	if (ret < 0)
-		return ret;
-	ret = wg_diff_build(&cur, conf, &d);
-	wg_state_free(&cur);
 	if (ret < 0)
 		return ret;
 	if (!wg_diff_empty(&d)) {
@@ -154,11 +157,41 @@ wg_set(struct wg *w, const struct wg_conf *conf)
 			  d.nremove, d.nupsert, d.privkey ? ", new private key" : "");
 		ret = send_diff(w, &d);
 	}
+	if (ret == 0)
+		ret = wg_state_from_conf(cur, conf, &d, next);
 	/* wireguard-go re-binds its sockets when the port or fwmark changes. */
 	if (ret == 0 && !w->kernel && w->pid && (d.set_port || d.set_fwmark || !w->tuned))
 		w->tuned = wg_go_tune_sockets(w->pid) > 0;
 	wg_diff_free(&d);
 	return ret;
+}
+
+int
+wg_set(struct wg *w, const struct wg_conf *conf)
+{
+	struct wg_dev_state read = {0}, next = {0};
+	int ret = 0;
+
+	if (!w->known_ok)
+		ret = wg_get(w, &read);
+	if (ret == 0)
+		ret = set_from(w, w->known_ok ? &w->known : &read, conf, &next);
+	wg_state_free(&read);
+	wg_state_free(&w->known);
+	/* After a failure the device may hold part of the diff: read it next time. */
+	w->known_ok = ret == 0;
+	if (ret == 0)
+		w->known = next;
+	return ret;
+}
+
+bool
+wg_drifted(struct wg *w, const struct wg_dev_state *dev)
+{
+	if (!w->known_ok || wg_state_matches(dev, &w->known))
+		return false;
+	w->known_ok = false;
+	return true;
 }
 
 bool
@@ -181,6 +214,7 @@ wg_close(struct wg *w)
 {
 	if (!w)
 		return;
+	wg_state_free(&w->known);
 	free(w->uapi_path);
 	free(w);
 }

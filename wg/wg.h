@@ -90,7 +90,8 @@ const char *wg_backend(const struct wg *w);
 pid_t wg_pid(const struct wg *w);
 
 /*
- * Brings the device to exactly conf, as a diff against what it reports:
+ * Brings the device to exactly conf, as a diff against what it reports (or,
+ * after a wg_set() that worked and no drift since, against what that set):
  * peers not in conf are removed; peers that stay are updated in place (their
  * allowed-ips replaced, never removed and re-added, so sessions survive); new
  * peers are added; private key, port and fwmark set only when they differ.
@@ -113,6 +114,13 @@ int wg_poke(struct wg *w, const struct wg_peer_conf *peer);
 
 /* Reads the device's state into *out (owned by the caller; wg_state_free). */
 int wg_get(struct wg *w, struct wg_dev_state *out);
+
+/*
+ * Whether dev (a wg_get() of this device) no longer holds what the last
+ * wg_set() left (key, port, peers, allowed-ips; endpoints roam): someone
+ * changed it. Then the next wg_set() reads the device before diffing.
+ */
+bool wg_drifted(struct wg *w, const struct wg_dev_state *dev);
 
 /* False once the device is gone (wireguard-go died, link deleted). */
 bool wg_alive(struct wg *w);

@@ -148,10 +148,10 @@ test_format_set(void **state)
 {
 	struct prefix a[3];
 	struct wg_peer_conf peers[2];
-	struct wg_dev_state cur = {0};
+	struct wg_dev_state cur = {0}, known = {0};
 	struct wg_peer_state *p;
 	struct wg_conf conf = {0};
-	struct wg_diff d;
+	struct wg_diff d, d2;
 	struct errbuf eb = {0};
 	uint8_t *priv = sodium_malloc(WG_KEY_LEN);
 	char *buf;
@@ -207,6 +207,13 @@ test_format_set(void **state)
 				 "persistent_keepalive_interval=0\n"
 				 "\n");
 	assert_int_equal(wg_uapi_format_set(&d, buf, 40, &len), -ENOBUFS);
+	/* What the device holds once d went in: conf diffed against it sends nothing. */
+	assert_int_equal(wg_state_from_conf(&cur, &conf, &d, &known), 0);
+	assert_true(known.has_pubkey);
+	assert_int_equal(known.npeers, 2);
+	assert_int_equal(wg_diff_build(&known, &conf, &d2), 0);
+	assert_true(wg_diff_empty(&d2));
+	wg_diff_free(&d2);
 	sodium_free(buf);
 	wg_diff_free(&d);
 	wg_state_free(&cur);
@@ -227,6 +234,15 @@ test_format_set(void **state)
 	assert_int_equal(wg_diff_build(&cur, &conf, &d), 0);
 	assert_true(wg_diff_empty(&d));
 	wg_diff_free(&d);
+	/* Read back, it matches what the set left (a learned endpoint is no drift)... */
+	assert_true(wg_state_matches(&cur, &known));
+	/* ...until an allowed-ip or a keepalive is changed behind our back. */
+	cur.peers[0].nallowed = 1;
+	assert_false(wg_state_matches(&cur, &known));
+	cur.peers[0].nallowed = 2;
+	cur.peers[1].keepalive = 5;
+	assert_false(wg_state_matches(&cur, &known));
+	wg_state_free(&known);
 	wg_state_free(&cur);
 
 	/* Duplicate peers are refused. */
