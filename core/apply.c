@@ -13,6 +13,10 @@
 #include "policy/nft.h"
 #include "policy/route.h"
 #include "policy/sysctl.h"
+#include "wg/wg.h"
+
+/* Seconds between two checks that the kernel's table is still the applied one. */
+#define APPLY_CHECK_INTERVAL 10.0
 
 static void
 note_failure(struct daemon *d, struct errbuf *eb, const char *step, int err)
@@ -37,7 +41,8 @@ int
 daemon_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 {
 	bool nft_changed = false, route_changed = false;
-	double start = now_ms();
+	/* Each step's end, for the log: where an apply's time goes. */
+	double start = now_ms(), t_nft, t_wg, t_route;
 	int ret;
 
 	d->applies++;
@@ -46,18 +51,21 @@ daemon_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 		note_failure(d, eb, "nftables", ret);
 		return ret;
 	}
+	t_nft = t_wg = now_ms();
 	if (d->domain == DOMAIN_CRYPTO) {
 		ret = crypto_apply(d, p, eb);
 		if (ret < 0) {
 			note_failure(d, eb, "wireguard", ret);
 			return ret;
 		}
+		t_wg = now_ms();
 	}
 	ret = route_apply(p, d->domain, &route_changed);
 	if (ret < 0) {
 		note_failure(d, eb, "routes", ret);
 		return ret;
 	}
+	t_route = now_ms();
 	ret = sysctl_apply(d->domain);
 	if (ret < 0) {
 		note_failure(d, eb, "sysctl", ret);
@@ -68,10 +76,54 @@ daemon_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 	d->applied = true;
 	d->apply_error[0] = '\0';
 	d->last_apply_ms = now_ms() - start;
-	log_info("applied revision %lld in %.2f ms (nftables %s, routes %s)", (long long)p->revision,
-		 d->last_apply_ms, nft_changed ? "replaced" : "unchanged",
-		 route_changed ? "changed" : "unchanged");
+	log_info("applied revision %lld in %.2f ms (nftables %s %.2f, wireguard %.2f, routes %s "
+		 "%.2f, rest %.2f)",
+		 (long long)p->revision, d->last_apply_ms, nft_changed ? "changed" : "unchanged",
+		 t_nft - start, t_wg - t_nft, route_changed ? "changed" : "unchanged",
+		 t_route - t_wg, now_ms() - t_route);
 	return 0;
+}
+
+int
+daemon_apply_fresh(struct daemon *d, struct errbuf *eb)
+{
+	nft_forget();
+	if (d->wg)
+		wg_forget(d->wg);
+	return daemon_apply(d, &d->policy, eb);
+}
+
+/*
+ * The short way of an apply trusts that the kernel holds what the last one
+ * made. This is the check: someone who changed the table by hand (an
+ * element of a secure set removed) is found within APPLY_CHECK_INTERVAL and
+ * the policy applied again, the long way. WireGuard has its own (crypto's
+ * peer poll, wg_drifted()).
+ */
+static void
+check_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct daemon *d = w->data;
+	bool drifted = false;
+	int ret;
+
+	(void)loop;
+	(void)revents;
+	ret = nft_check(d->domain, &drifted);
+	if (ret < 0)
+		log_warnx("nftables: cannot read the table back: %s", strerror(-ret));
+	if (drifted) {
+		log_warnx("nftables: the table is not what the last apply made it; applying again");
+		daemon_reapply_soon(d);
+	}
+}
+
+void
+daemon_check_start(struct daemon *d)
+{
+	ev_timer_init(&d->kernel_check, check_cb, APPLY_CHECK_INTERVAL, APPLY_CHECK_INTERVAL);
+	d->kernel_check.data = d;
+	ev_timer_start(d->loop, &d->kernel_check);
 }
 
 static void

@@ -372,7 +372,7 @@ cmd_reload(struct daemon *d, struct buf *out)
 {
 	struct errbuf eb = {0};
 
-	if (daemon_apply(d, &d->policy, &eb) < 0) {
+	if (daemon_apply_fresh(d, &eb) < 0) {
 		buf_puts(out, eb.text);
 		return CTL_FAILED;
 	}

@@ -48,6 +48,7 @@ struct daemon {
 	double
 	    last_apply_ms; /* how long the last successful apply took, for status and benchmarks */
 	ev_timer reapply;  /* debounced re-apply after a link event */
+	ev_timer kernel_check; /* nftables drift: daemon_check_start() */
 	ev_timer health;   /* crypto: is WireGuard still there? */
 	struct guard_watch guard; /* alarms on what the table's host protection counted */
 	int64_t stale_after;	  /* seconds without a handshake that make a site stale */
@@ -97,6 +98,14 @@ struct daemon {
  * then forwarding. Idempotent. On failure, eb names what failed.
  */
 int daemon_apply(struct daemon *d, const struct policy *p, struct errbuf *eb);
+/*
+ * daemon_apply() of d->policy that first forgets what earlier applies left
+ * (so nftables, WireGuard and routes are read back from the kernel): a
+ * reload by the administrator repairs whatever was changed by hand.
+ */
+int daemon_apply_fresh(struct daemon *d, struct errbuf *eb);
+/* Every APPLY_CHECK_INTERVAL: whether the kernel still holds what the last apply made. */
+void daemon_check_start(struct daemon *d);
 /* Re-applies d->policy soon (coalescing bursts of link events). */
 void daemon_reapply_soon(struct daemon *d);
 

@@ -144,7 +144,7 @@ reload(struct daemon *d)
 	}
 	policy_free(&d->policy);
 	d->policy = p;
-	if (daemon_apply(d, &d->policy, &eb) < 0)
+	if (daemon_apply_fresh(d, &eb) < 0)
 		daemon_reapply_soon(d);
 }
 
@@ -322,6 +322,7 @@ start_applying(struct daemon *d)
 	if (daemon_apply(d, &d->policy, &eb) < 0)
 		daemon_reapply_soon(d); /* links may not be there yet: the watcher retries */
 	guardwatch_start(d);
+	daemon_check_start(d);
 	if ((ret = linkwatch_open(d->loop, link_event, d, &d->links)) < 0)
 		fatalx("link events: %s", strerror(-ret));
 }

@@ -66,4 +66,13 @@ int nft_kernel_digest(char hex[NFT_DIGEST_HEX + 1]);
  */
 int nft_apply(const struct policy *p, enum domain d, bool *changed);
 
+/*
+ * Whether the kernel's table is still what nft_apply() last made it (its
+ * digest and its static set elements). *drifted: someone changed it; the
+ * next nft_apply() then takes the long way. 0 or a negative errno.
+ */
+int nft_check(enum domain d, bool *drifted);
+/* Forgets what nft_apply() last made: its next apply reads the kernel's table back. */
+void nft_forget(void);
+
 #endif

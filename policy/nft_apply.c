@@ -3,6 +3,12 @@
  * policy/nft_apply.c — puts a domain's table into the kernel: reads the
  * digest the live table carries, and only when it differs sends the one
  * batch and reads every ack (the kernel aborts the whole batch on an error).
+ *
+ * It also remembers what it last put there (struct known): a change of
+ * sites only, to a table that still carries the digest, is then a delta
+ * between two element lists, without building the rules or reading the
+ * kernel's sets back. nft_check() reads them now and then to see that
+ * nobody else changed them.
  */
 /* Before any linux/ header, which would define struct in_addr first. */
 #include <netinet/in.h>
@@ -13,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <libnftnl/common.h>
@@ -341,6 +348,192 @@ apply_batch(struct mnl_socket *nl, const struct job *j, uint32_t *seq, bool *cha
 	return 0;
 }
 
+/*
+ * What this process last brought the kernel's table to. One umbrald serves
+ * one domain in one netns; both are part of the key all the same.
+ */
+static struct known {
+	bool ok;
+	enum domain d;
+	ino_t netns;
+	char digest[NFT_DIGEST_HEX + 1];
+	struct policy rest; /* the policy but its sites: all the rest of the table follows from it */
+	struct nft_elemsets *elems; /* the static sets' elements of the policy with its sites */
+} known;
+
+static ino_t
+netns_id(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+static void
+known_forget(void)
+{
+	policy_free(&known.rest);
+	nft_elemsets_free(known.elems);
+	memset(&known, 0, sizeof(known));
+}
+
+void
+nft_forget(void)
+{
+	known_forget();
+}
+
+/* p without its sites: nft_build() turns sites into static set elements only. */
+static struct policy
+rest_of(const struct policy *p)
+{
+	struct policy v = *p;
+
+	v.sites = NULL;
+	v.nsites = 0;
+	return v;
+}
+
+/* The static sets' elements of p, parsed (*out is the caller's). */
+static int
+build_elems(const struct policy *p, enum domain d, struct nft_elemsets **out)
+{
+	static uint32_t seq; /* never sent: the numbers do not matter */
+	size_t limit = nft_elems_limit(p);
+	char *buf = malloc(2 * limit); /* libmnl: twice the limit */
+	struct mnl_nlmsg_batch *b = buf ? mnl_nlmsg_batch_start(buf, limit) : NULL;
+	int ret;
+
+	if (!b) {
+		free(buf);
+		return -ENOMEM;
+	}
+	ret = nft_build_elems(p, d, b, &seq);
+	if (ret == 0)
+		ret = nft_elemsets_from_batch(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), out);
+	mnl_nlmsg_batch_stop(b);
+	free(buf);
+	return ret;
+}
+
+/* After a batch that worked: the kernel's table is p's, with digest want. */
+static void
+known_set(const struct policy *p, enum domain d, const char *want)
+{
+	struct policy v = rest_of(p);
+	struct nft_elemsets *elems = NULL;
+
+	known_forget();
+	if (build_elems(p, d, &elems) < 0 || policy_copy(&known.rest, &v) < 0) {
+		nft_elemsets_free(elems);
+		return; /* not known: the next apply takes the long way */
+	}
+	known.elems = elems;
+	known.d = d;
+	known.netns = netns_id();
+	snprintf(known.digest, sizeof(known.digest), "%s", want);
+	known.ok = true;
+}
+
+/*
+ * The short way for p, when the kernel's table is the one we last applied
+ * and p differs from it in sites only: 1 when done (*changed set), 0 when it
+ * does not apply, negative when the delta failed (the long way follows).
+ */
+static int
+apply_known(struct mnl_socket *nl, const struct policy *p, enum domain d, uint32_t *seq,
+	    bool *changed)
+{
+	struct policy v = rest_of(p);
+	char have[NFT_DIGEST_HEX + 1];
+	struct nft_elemsets *elems = NULL;
+	void *delta = NULL;
+	size_t dlen = 0;
+	uint32_t first = *seq;
+	int ret;
+
+	if (!known.ok || known.d != d || known.netns != netns_id() || !policy_equal(&v, &known.rest))
+		return 0;
+	if (kernel_digest(nl, have) < 0 || strcmp(have, known.digest) != 0)
+		return 0;
+	ret = build_elems(p, d, &elems);
+	if (ret == 0)
+		ret = nft_delta_sets(elems, known.elems, seq, &delta, &dlen);
+	if (ret == 0 && delta) {
+		struct acks a = {.portid = mnl_socket_get_portid(nl), .first = first, .last = *seq};
+		ret = batch_send(nl, delta, dlen, &a);
+		if (ret == 0)
+			ret = acks_read(nl, &a);
+	}
+
+	if (ret < 0) {
+		log_warnx("nft: %s set elements not updated (%s); replacing the table",
+			  domain_name(d), strerror(-ret));
+		nft_elemsets_free(elems);
+		free(delta);
+		known_forget();
+		return ret;
+	}
+	*changed = delta != NULL;
+	free(delta);
+	nft_elemsets_free(known.elems);
+	known.elems = elems;
+	return 1;
+}
+
+int
+nft_check(enum domain d, bool *drifted)
+{
+	char have[NFT_DIGEST_HEX + 1];
+	struct mnl_socket *nl;
+	void *delta = NULL;
+	size_t dlen;
+	uint32_t seq = 0;
+	int ret;
+
+	*drifted = false;
+	if (!known.ok || known.d != d || known.netns != netns_id())
+		return 0;
+	if (!(nl = nl_open(NETLINK_NETFILTER)))
+		return -errno;
+	ret = kernel_digest(nl, have);
+	if (ret == -ENOENT || (ret == 0 && strcmp(have, known.digest) != 0)) {
+		*drifted = true;
+		ret = 0;
+	} else if (ret == 0) {
+		ret = nft_delta_kernel(nl, known.elems, &seq, &delta, &dlen);
+		*drifted = ret == 0 && delta;
+		free(delta);
+	}
+	mnl_socket_close(nl);
+	if (*drifted)
+		known_forget();
+	return ret;
+}
+
+/*
+ * The socket applies go through stays open: closing a netfilter socket
+ * waits for the kernel to finish destroying what the last batch removed
+ * (an RCU grace period, 15 ms here), and a site removed is elements removed.
+ */
+static struct mnl_socket *apply_nl;
+
+static struct mnl_socket *
+apply_sock(void)
+{
+	if (!apply_nl)
+		apply_nl = nl_open(NETLINK_NETFILTER);
+	return apply_nl;
+}
+
+static void
+apply_sock_close(void)
+{
+	if (apply_nl)
+		mnl_socket_close(apply_nl);
+	apply_nl = NULL;
+}
+
 int
 nft_apply(const struct policy *p, enum domain d, bool *changed)
 {
@@ -350,13 +543,21 @@ nft_apply(const struct policy *p, enum domain d, bool *changed)
 	char *buf = malloc(2 * limit); /* libmnl: twice the limit */
 	struct mnl_nlmsg_batch *b = buf ? mnl_nlmsg_batch_start(buf, limit) : NULL;
 	struct job j = {.d = d, .want = want};
-	struct mnl_socket *nl = NULL;
+	struct mnl_socket *nl;
 	int ret = -ENOMEM;
 
 	if (!b)
 		goto out;
 	if (next_seq == 0)
 		next_seq = (uint32_t)time(NULL);
+	if (!(nl = apply_sock())) {
+		ret = -errno;
+		goto out;
+	}
+	if ((ret = apply_known(nl, p, d, &next_seq, changed)) > 0) {
+		ret = 0;
+		goto out;
+	}
 	j.first = next_seq;
 	ret = nft_build(p, d, b, &next_seq);
 	j.last = next_seq;
@@ -364,13 +565,16 @@ nft_apply(const struct policy *p, enum domain d, bool *changed)
 	j.len = mnl_nlmsg_batch_size(b);
 	if (ret == 0)
 		ret = nft_batch_digest(j.batch, j.len, want);
-	if (ret == 0 && !(nl = nl_open(NETLINK_NETFILTER)))
-		ret = -errno;
 	if (ret == 0)
 		ret = apply_batch(nl, &j, &next_seq, changed);
+	if (ret == 0)
+		known_set(p, d, want);
+	else
+		known_forget();
 out:
-	if (nl)
-		mnl_socket_close(nl);
+	/* After a failure the socket may hold what we did not read: a fresh one next time. */
+	if (ret < 0)
+		apply_sock_close();
 	if (b)
 		mnl_nlmsg_batch_stop(b);
 	free(buf);

@@ -302,26 +302,42 @@ sides_free(struct elems *want, struct elems *have)
 	}
 }
 
+/* Most lists come sorted already (nft_build writes ranges in order): check before sorting. */
+static void
+elems_sort(struct elems *l)
+{
+	for (size_t i = 1; i < l->n; i++) {
+		if (elem_cmp(&l->v[i - 1], &l->v[i]) > 0) {
+			qsort(l->v, l->n, sizeof(*l->v), elem_cmp);
+			return;
+		}
+	}
+}
+
+/* Counts and writes the difference of two sorted sides. */
+static int
+delta_sorted(struct elems *want, struct elems *have, uint32_t *seq, void **out, size_t *outlen)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < NFT_STATIC_SETS; i++)
+		n += count_diff(&want[i], &have[i]);
+	*out = NULL;
+	*outlen = 0;
+	return n ? delta_batch(want, have, n, seq, out, outlen) : 0;
+}
+
 /* Sorts both sides, counts and writes their difference; frees both. */
 static int
 delta_of(struct elems *want, struct elems *have, uint32_t *seq, void **out, size_t *outlen)
 {
-	size_t n = 0;
-	int ret = 0;
+	int ret;
 
 	for (int i = 0; i < NFT_STATIC_SETS; i++) {
-		if (want[i].n)
-			qsort(want[i].v, want[i].n, sizeof(*want[i].v), elem_cmp);
-		if (have[i].n)
-			qsort(have[i].v, have[i].n, sizeof(*have[i].v), elem_cmp);
-		n += count_diff(&want[i], &have[i]);
+		elems_sort(&want[i]);
+		elems_sort(&have[i]);
 	}
-	if (n == 0) {
-		*out = NULL;
-		*outlen = 0;
-	} else {
-		ret = delta_batch(want, have, n, seq, out, outlen);
-	}
+	ret = delta_sorted(want, have, seq, out, outlen);
 	sides_free(want, have);
 	return ret;
 }
@@ -363,4 +379,67 @@ nft_delta_between(const void *batch, size_t len, const void *old, size_t oldlen,
 		return ret;
 	}
 	return delta_of(want, have, seq, out, outlen);
+}
+
+struct nft_elemsets {
+	struct elems sets[NFT_STATIC_SETS];
+	bool present[NFT_STATIC_SETS];
+};
+
+void
+nft_elemsets_free(struct nft_elemsets *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < NFT_STATIC_SETS; i++)
+		free(s->sets[i].v);
+	free(s);
+}
+
+int
+nft_elemsets_from_batch(const void *batch, size_t len, struct nft_elemsets **out)
+{
+	struct nft_elemsets *s = calloc(1, sizeof(*s));
+	struct collect c;
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	c = (struct collect){.sets = s->sets, .present = s->present};
+	ret = batch_elems(batch, len, &c);
+	if (ret < 0) {
+		nft_elemsets_free(s);
+		return ret;
+	}
+	for (int i = 0; i < NFT_STATIC_SETS; i++)
+		elems_sort(&s->sets[i]);
+	*out = s;
+	return 0;
+}
+
+int
+nft_delta_sets(struct nft_elemsets *want, struct nft_elemsets *have, uint32_t *seq, void **out,
+	       size_t *outlen)
+{
+	return delta_sorted(want->sets, have->sets, seq, out, outlen);
+}
+
+int
+nft_delta_kernel(struct mnl_socket *nl, struct nft_elemsets *want, uint32_t *seq, void **out,
+		 size_t *outlen)
+{
+	struct elems have[NFT_STATIC_SETS] = {0};
+	struct collect ch = {.sets = have, .present = want->present};
+	int ret = 0;
+
+	for (int i = 0; ret == 0 && i < NFT_STATIC_SETS; i++)
+		if (want->present[i])
+			ret = kernel_elems(nl, i, &ch);
+	for (int i = 0; ret == 0 && i < NFT_STATIC_SETS; i++)
+		elems_sort(&have[i]);
+	if (ret == 0)
+		ret = delta_sorted(want->sets, have, seq, out, outlen);
+	for (int i = 0; i < NFT_STATIC_SETS; i++)
+		free(have[i].v);
+	return ret;
 }

@@ -122,6 +122,17 @@ nft_guard_sets(struct nft_ctx *c)
 	}
 }
 
+void
+nft_guard_peer_elems(struct nft_ctx *c)
+{
+	if (!guarded(c))
+		return;
+	for (int f = 0; f < 2; f++) {
+		nft_set_msg(c, NFT_PEERS4 + f, 0, 0, NULL);
+		peer_elems(c, NFT_PEERS4 + f);
+	}
+}
+
 /* limit rate [over] rate/second burst burst packets */
 static struct nftnl_expr *
 limit_new(uint64_t rate, uint32_t burst, bool over)

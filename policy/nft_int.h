@@ -87,6 +87,16 @@ void nft_msg_end(struct nft_ctx *c);
 void nft_rules_build(struct nft_ctx *c);
 /* The host protection (nft_guard.c): its counters and sets, then its rules. */
 void nft_guard_sets(struct nft_ctx *c);
+/* Only the static sets of nft_guard_sets() and their elements (the peers' addresses). */
+void nft_guard_peer_elems(struct nft_ctx *c);
+/*
+ * Only the static sets and the elements nft_build() gives them, no begin or
+ * end: never sent, but what nft_delta() and nft_delta_between() compare.
+ * nft_elems_limit() fits it.
+ */
+int nft_build_elems(const struct policy *p, enum domain d, struct mnl_nlmsg_batch *b,
+		    uint32_t *seq);
+size_t nft_elems_limit(const struct policy *p);
 void nft_guard_rules(struct nft_ctx *c);
 
 /*
@@ -103,6 +113,20 @@ int nft_delta(struct mnl_socket *nl, const void *batch, size_t len, uint32_t *se
 /* The same with the kernel's elements taken from old, another such batch: no socket (tests). */
 int nft_delta_between(const void *batch, size_t len, const void *old, size_t oldlen, uint32_t *seq,
 		      void **out, size_t *outlen);
+
+/*
+ * The static sets of a batch (or of nft_build_elems()) and their elements,
+ * parsed and sorted once, so that the apply after can diff against them
+ * without parsing again.
+ */
+struct nft_elemsets;
+int nft_elemsets_from_batch(const void *batch, size_t len, struct nft_elemsets **out);
+void nft_elemsets_free(struct nft_elemsets *s);
+/* As nft_delta_between(), and as nft_delta() (the kernel's elements on nl), for parsed sets. */
+int nft_delta_sets(struct nft_elemsets *want, struct nft_elemsets *have, uint32_t *seq, void **out,
+		   size_t *outlen);
+int nft_delta_kernel(struct mnl_socket *nl, struct nft_elemsets *want, uint32_t *seq, void **out,
+		     size_t *outlen);
 
 /* Parses table userdata; 0 and hex when its comment is one of ours, else -ENOENT. */
 int nft_comment_digest(const void *udata, uint32_t len, char hex[NFT_DIGEST_HEX + 1]);

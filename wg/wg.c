@@ -185,6 +185,12 @@ wg_set(struct wg *w, const struct wg_conf *conf)
 	return ret;
 }
 
+void
+wg_forget(struct wg *w)
+{
+	w->known_ok = false;
+}
+
 bool
 wg_drifted(struct wg *w, const struct wg_dev_state *dev)
 {

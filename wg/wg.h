@@ -121,6 +121,8 @@ int wg_get(struct wg *w, struct wg_dev_state *out);
  * changed it. Then the next wg_set() reads the device before diffing.
  */
 bool wg_drifted(struct wg *w, const struct wg_dev_state *dev);
+/* The next wg_set() reads the device back first. */
+void wg_forget(struct wg *w);
 
 /* False once the device is gone (wireguard-go died, link deleted). */
 bool wg_alive(struct wg *w);
