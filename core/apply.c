@@ -88,6 +88,7 @@ int
 daemon_apply_fresh(struct daemon *d, struct errbuf *eb)
 {
 	nft_forget();
+	route_forget();
 	if (d->wg)
 		wg_forget(d->wg);
 	return daemon_apply(d, &d->policy, eb);
@@ -95,10 +96,10 @@ daemon_apply_fresh(struct daemon *d, struct errbuf *eb)
 
 /*
  * The short way of an apply trusts that the kernel holds what the last one
- * made. This is the check: someone who changed the table by hand (an
- * element of a secure set removed) is found within APPLY_CHECK_INTERVAL and
- * the policy applied again, the long way. WireGuard has its own (crypto's
- * peer poll, wg_drifted()).
+ * made. This is the check: someone who changed the table or the routes by
+ * hand (an element of a secure set removed, a route deleted) is found
+ * within APPLY_CHECK_INTERVAL and the policy applied again, the long way.
+ * WireGuard has its own (crypto's peer poll, wg_drifted()).
  */
 static void
 check_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -110,10 +111,14 @@ check_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	ret = nft_check(d->domain, &drifted);
+	if (ret == 0 && !drifted)
+		ret = route_check(d->domain, &drifted);
 	if (ret < 0)
-		log_warnx("nftables: cannot read the table back: %s", strerror(-ret));
+		log_warnx("apply check: cannot read the kernel's table or routes: %s",
+			  strerror(-ret));
 	if (drifted) {
-		log_warnx("nftables: the table is not what the last apply made it; applying again");
+		log_warnx("apply check: the kernel's table or routes are not what the last apply "
+			  "made them (changed by hand?); applying again");
 		daemon_reapply_soon(d);
 	}
 }

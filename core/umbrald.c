@@ -23,6 +23,7 @@
 #include "core/priv.h"
 #include "core/sandbox.h"
 #include "policy/ct.h"
+#include "policy/route.h"
 #include "policy/rps.h"
 #include "storage/store.h"
 #include "wg/wg.h"
@@ -128,6 +129,7 @@ link_event(void *ctx, const char *ifname, bool exists)
 		if (ret < 0)
 			log_warnx("link %s: cannot flush conntrack: %s", ifname, strerror(-ret));
 	}
+	route_forget(); /* a link that went down took its routes with it */
 	daemon_reapply_soon(d);
 }
 

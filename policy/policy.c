@@ -452,16 +452,6 @@ policy_rule_find(const struct policy *p, uint16_t priority)
 	return NULL;
 }
 
-bool
-policy_prefix_is_site(const struct policy *p, const struct prefix *q)
-{
-	for (size_t i = 0; i < p->nsites; i++)
-		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
-			if (memcmp(&p->sites[i].prefixes[j], q, sizeof(*q)) == 0)
-				return true;
-	return false;
-}
-
 /* Whether rule r sends traffic to site s (allowed-ips of its peer). */
 static bool
 tunnels_to(const struct split_rule *r, const struct site *s)

@@ -223,8 +223,6 @@ int policy_site_append(struct policy *p, const struct site *s);
 /* Inserts r in priority order. Returns 0, -EEXIST (priority taken) or -ENOMEM. */
 int policy_rule_insert(struct policy *p, const struct split_rule *r);
 struct split_rule *policy_rule_find(const struct policy *p, uint16_t priority);
-/* True when q is exactly one of the sites' prefixes. */
-bool policy_prefix_is_site(const struct policy *p, const struct prefix *q);
 /*
  * A site's WireGuard allowed-ips: its prefixes and the destinations of the
  * tunnel rules that name it. *out is calloc'd (caller frees). 0 or -ENOMEM.

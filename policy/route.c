@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>
@@ -136,6 +137,37 @@ plan_red(const struct policy *p, struct plan *pl)
 }
 
 /* Whether an earlier tunnel rule already routes the same destination. */
+static int
+prefix_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct prefix));
+}
+
+/*
+ * The site prefixes, sorted: a tunnel rule's destination that is one of them
+ * already has its route. Built once per plan (a lookup per rule, not a walk
+ * of 250 x 16 prefixes).
+ */
+static struct prefix *
+site_prefixes_sorted(const struct policy *p, size_t *n)
+{
+	size_t k = 0;
+	struct prefix *v;
+
+	for (size_t i = 0; i < p->nsites; i++)
+		k += p->sites[i].nprefixes;
+	if (!(v = calloc(k ? k : 1, sizeof(*v))))
+		return NULL;
+	k = 0;
+	for (size_t i = 0; i < p->nsites; i++)
+		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
+			v[k++] = p->sites[i].prefixes[j];
+	qsort(v, k, sizeof(*v), prefix_cmp);
+	*n = k;
+	return v;
+}
+
+/* Whether an earlier tunnel rule has the same destination (rules are few next to prefixes). */
 static bool
 rule_dst_seen(const struct policy *p, size_t i)
 {
@@ -146,9 +178,14 @@ rule_dst_seen(const struct policy *p, size_t i)
 	return false;
 }
 
-static void
+static int
 plan_crypto(const struct policy *p, const struct prefix *mine, size_t nmine, struct plan *pl)
 {
+	size_t nsp = 0;
+	struct prefix *sp = site_prefixes_sorted(p, &nsp);
+
+	if (!sp)
+		return -ENOMEM;
 	plan_rule(pl, RULE_PRIO, TABLE_WG, MARK_WG, MARK_MASK);
 	plan_rule(pl, RULE_PRIO + 1, TABLE_SECURE, 0, 0);
 	plan_via(pl, TABLE_WG, NULL, TOPO_BLACK_TO_CRYPTO, IF_TO_BLACK);
@@ -165,8 +202,8 @@ plan_crypto(const struct policy *p, const struct prefix *mine, size_t nmine, str
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct split_rule *r = &p->rules[i];
 		const struct site *s;
-		if (r->action != SPLIT_TUNNEL || policy_prefix_is_site(p, &r->dst) ||
-		    rule_dst_seen(p, i))
+		if (r->action != SPLIT_TUNNEL ||
+		    bsearch(&r->dst, sp, nsp, sizeof(*sp), prefix_cmp) || rule_dst_seen(p, i))
 			continue;
 		s = policy_site_find(p, r->site);
 		if (s && s->stale)
@@ -179,6 +216,8 @@ plan_crypto(const struct policy *p, const struct prefix *mine, size_t nmine, str
 		if (mine[i].family == AF_INET)
 			plan_via(pl, TABLE_SECURE, &mine[i], TOPO_RED_TO_CRYPTO, IF_TO_RED);
 	plan_unreachable(pl, TABLE_SECURE);
+	free(sp);
+	return 0;
 }
 
 /* Replies to red's direct traffic, de-NATed by black, go back to red. */
@@ -214,9 +253,12 @@ route_plan(const struct policy *p, enum domain d, struct route_want **routes, si
 	}
 	if (d == DOMAIN_RED)
 		plan_red(p, &pl);
-	else if (d == DOMAIN_CRYPTO)
-		plan_crypto(p, mine, nmine, &pl);
-	else
+	else if (d == DOMAIN_CRYPTO && plan_crypto(p, mine, nmine, &pl) < 0) {
+		free(mine);
+		free(pl.r);
+		free(pl.u);
+		return -ENOMEM;
+	} else if (d == DOMAIN_BLACK)
 		plan_black(mine, nmine, &pl);
 	free(mine);
 	*routes = pl.r;
@@ -839,36 +881,149 @@ rules_del(struct apply *a)
 }
 
 /*
+ * What the last apply of this process left in the kernel: its plan, each
+ * route with the device index it went out with. The next apply diffs
+ * against it instead of dumping thousands of routes (crypto holds one per
+ * secure prefix). Forgotten on any failure, on link events (the kernel
+ * drops a down link's routes) and on reload; route_check() compares it with
+ * a dump now and then.
+ */
+static struct {
+	bool ok;
+	enum domain d;
+	ino_t netns;
+	struct route_seen *routes; /* sorted by key */
+	size_t nroutes;
+	struct rule_seen *rules;
+	size_t nrules;
+} known;
+
+static ino_t
+netns_id(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
+void
+route_forget(void)
+{
+	free(known.routes);
+	free(known.rules);
+	memset(&known, 0, sizeof(known));
+}
+
+/* After a full sync: the kernel's routes and rules of ours are exactly a's plan. */
+static void
+known_set(const struct apply *a, enum domain d)
+{
+	route_forget();
+	known.routes = calloc(a->nwant ? a->nwant : 1, sizeof(*known.routes));
+	known.rules = calloc(a->nuwant ? a->nuwant : 1, sizeof(*known.rules));
+	if (!known.routes || !known.rules) {
+		route_forget();
+		return;
+	}
+	/* In key order already: a->wsorted. */
+	for (size_t k = 0; k < a->nwant; k++) {
+		size_t i = (size_t)(a->wsorted[k] - a->want);
+		struct route_seen *r = &known.routes[k];
+		r->r = a->want[i];
+		r->r.dev[0] = '\0';
+		r->oif = a->oif[i];
+		r->flags = a->want[i].has_gw ? RTNH_F_ONLINK : 0;
+		r->protocol = RTPROT_UMBRAL;
+	}
+	known.nroutes = a->nwant;
+	for (size_t i = 0; i < a->nuwant; i++)
+		known.rules[i] = (struct rule_seen){.u = a->uwant[i], .action = FR_ACT_TO_TBL};
+	known.nrules = a->nuwant;
+	known.d = d;
+	known.netns = netns_id();
+	known.ok = true;
+}
+
+/*
+ * a->seen and a->useen from what the last apply left, when that is known and
+ * every route a must add has a key of its own: a route replaced in place
+ * (a site gone stale, wg0 re-created) takes the long way, with dumps.
+ */
+static bool
+seen_from_known(struct apply *a, enum domain d)
+{
+	if (!known.ok || known.d != d || known.netns != netns_id())
+		return false;
+	a->seen = malloc((known.nroutes ? known.nroutes : 1) * sizeof(*a->seen));
+	a->useen = malloc((known.nrules ? known.nrules : 1) * sizeof(*a->useen));
+	if (!a->seen || !a->useen)
+		return false;
+	memcpy(a->seen, known.routes, known.nroutes * sizeof(*a->seen));
+	memcpy(a->useen, known.rules, known.nrules * sizeof(*a->useen));
+	a->nseen = a->seencap = known.nroutes;
+	a->nuseen = a->useencap = known.nrules;
+	for (size_t i = 0; i < a->nwant; i++) {
+		size_t j = seen_lower(a, &a->want[i]);
+		if (!seen_has(a, i) && j < a->nseen && route_same_key(&a->want[i], &a->seen[j].r))
+			return false;
+	}
+	return true;
+}
+
+/*
  * Fail-closed order: tables are filled before rules point at them, new rules
- * are in place before old ones go, and routes go last.
+ * are in place before old ones go, and routes go last. From known state,
+ * the routes added all had keys of their own, so nothing of ours changed
+ * under the ones seen: no second dump before deleting.
  */
 static int
-apply_sync(struct apply *a)
+apply_sync(struct apply *a, enum domain d)
 {
-	bool before;
+	bool before, from_known = seen_from_known(a, d);
 	int ret;
 
-	if ((ret = dump_routes(a)) < 0 || (ret = dump_rules(a)) < 0)
+	if (!from_known && ((ret = dump_routes(a)) < 0 || (ret = dump_rules(a)) < 0))
 		return ret;
 	if ((ret = routes_add(a)) < 0)
 		return ret;
 	before = a->changed;
 	if ((ret = rules_add(a)) < 0 || (ret = rules_del(a)) < 0)
 		return ret;
-	return routes_del(a, before);
+	return routes_del(a, before && !from_known);
+}
+
+/* The plan of p for d, its devices resolved and its routes sorted, into a. */
+static int
+plan_into(struct apply *a, const struct policy *p, enum domain d)
+{
+	int ret = route_plan(p, d, &a->want, &a->nwant, &a->uwant, &a->nuwant);
+
+	if (ret == 0)
+		ret = resolve_devs(a);
+	if (ret == 0)
+		ret = want_sort(a);
+	return ret;
+}
+
+static void
+apply_free(struct apply *a)
+{
+	if (a->nl)
+		mnl_socket_close(a->nl);
+	free(a->want);
+	free(a->wsorted);
+	free(a->uwant);
+	free(a->oif);
+	free(a->seen);
+	free(a->useen);
 }
 
 int
 route_apply(const struct policy *p, enum domain d, bool *changed)
 {
 	struct apply a = {0};
-	int ret;
+	int ret = plan_into(&a, p, d);
 
-	ret = route_plan(p, d, &a.want, &a.nwant, &a.uwant, &a.nuwant);
-	if (ret == 0)
-		ret = resolve_devs(&a);
-	if (ret == 0)
-		ret = want_sort(&a);
 	if (ret == 0) {
 		a.nl = nl_open(NETLINK_ROUTE);
 		if (!a.nl) {
@@ -877,18 +1032,58 @@ route_apply(const struct policy *p, enum domain d, bool *changed)
 		}
 	}
 	if (ret == 0)
-		ret = apply_sync(&a);
+		ret = apply_sync(&a, d);
+	if (ret == 0)
+		known_set(&a, d);
+	else
+		route_forget();
 	if (ret == 0 && a.changed)
 		log_info("%s: %s routes and rules updated", __func__, domain_name(d));
-	if (a.nl)
-		mnl_socket_close(a.nl);
-	free(a.want);
-	free(a.wsorted);
-	free(a.uwant);
-	free(a.oif);
-	free(a.seen);
-	free(a.useen);
 	if (changed)
 		*changed = a.changed;
+	apply_free(&a);
+	return ret;
+}
+
+int
+route_check(enum domain d, bool *drifted)
+{
+	struct apply a = {0};
+	bool *claimed = NULL;
+	int ret;
+
+	*drifted = false;
+	if (!known.ok || known.d != d || known.netns != netns_id())
+		return 0;
+	/* The known routes as the plan, the kernel's as seen: any difference is drift. */
+	a.nl = nl_open(NETLINK_ROUTE);
+	a.want = calloc(known.nroutes ? known.nroutes : 1, sizeof(*a.want));
+	a.oif = calloc(known.nroutes ? known.nroutes : 1, sizeof(*a.oif));
+	claimed = calloc(known.nroutes ? known.nroutes : 1, sizeof(*claimed));
+	ret = a.nl && a.want && a.oif && claimed ? 0 : -ENOMEM;
+	for (size_t i = 0; ret == 0 && i < known.nroutes; i++) {
+		a.want[i] = known.routes[i].r;
+		a.oif[i] = known.routes[i].oif;
+	}
+	a.nwant = known.nroutes;
+	if (ret == 0)
+		ret = want_sort(&a);
+	if (ret == 0 && (ret = dump_routes(&a)) == 0)
+		ret = dump_rules(&a);
+	if (ret == 0) {
+		*drifted = a.nseen != a.nwant || a.nuseen != known.nrules;
+		for (size_t j = 0; j < a.nseen && !*drifted; j++)
+			*drifted = !want_claim(&a, claimed, &a.seen[j]);
+		for (size_t j = 0; j < a.nuseen && !*drifted; j++) {
+			size_t i = 0;
+			while (i < known.nrules && !rule_same(&known.rules[i].u, &a.useen[j]))
+				i++;
+			*drifted = i == known.nrules;
+		}
+	}
+	if (*drifted)
+		route_forget();
+	free(claimed);
+	apply_free(&a);
 	return ret;
 }

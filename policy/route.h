@@ -66,6 +66,14 @@ int route_plan(const struct policy *p, enum domain d, struct route_want **routes
  * whether anything was sent; it is written also on failure.
  */
 int route_apply(const struct policy *p, enum domain d, bool *changed);
+/*
+ * route_apply() remembers the plan it made true and diffs the next one
+ * against it. route_check(): whether the kernel still holds exactly that
+ * (*drifted false) or not; route_forget(): the next apply reads the kernel
+ * (a link went down and took its routes). 0 or a negative errno.
+ */
+int route_check(enum domain d, bool *drifted);
+void route_forget(void);
 
 /*
  * Message builders and parser, exported for the unit tests. The builders
