@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Issue 3, apply: each domain diffs a change against what its last apply put
+# in the kernel, without reading it all back; so it checks on its own that
+# the kernel still holds that. Whatever is changed by hand behind its back
+# (a secure set's element in red, a route in crypto, a WireGuard peer) is
+# put back within seconds, and a site added and removed after that reaches
+# the kernel in every domain.
+. "$(dirname "$0")/lib.sh"
+
+U() { "$UMBRAL" -N s1 "$@"; }
+in_set() { nsx s1-red nft list set inet umbral remote4 | grep -q "10.2.0.0/16"; }
+has_route() { nsx s1-crypto ip route show table 100 10.2.0.0/16 | grep -q "dev wg0"; }
+has_peer() { U status --json | jq -e --arg k "$1" '[.domains.crypto.wireguard.peers[].public_key] | index($k) != null' >/dev/null; }
+wgx() { nsx s1-crypto wg "$@"; }
+not() { ! "$@"; }
+
+"$LAB" up --sites 2 || exit 1
+wait_for 20 ping_ok s1-lan 10.2.1.10
+check "s1-lan reaches s2-lan through the tunnel" ping_ok s1-lan 10.2.1.10
+check "red's secure set holds s2's prefix" in_set
+
+# 1. An element of a secure set deleted in red: s2 is not secure any more
+# there (its traffic meets the default, drop), until the check finds it.
+nsx s1-red nft delete element inet umbral remote4 '{ 10.2.0.0/16 }'
+check "deleted by hand, the element is gone" not in_set
+check "and s1-lan no longer reaches s2-lan" not ping_ok s1-lan 10.2.1.10
+t0=$(now_us)
+check "red puts the element back within 15 s" wait_for 15 in_set
+echo "# element restored after $((($(now_us) - t0) / 1000)) ms"
+check "red's log says why" grep -q "apply check: the kernel's table or routes are not what the last apply" \
+	/run/umbral-lab/logs/s1-red.log
+check "s1-lan reaches s2-lan again" wait_for 10 ping_ok s1-lan 10.2.1.10
+
+# 2. A route deleted in crypto: s2's traffic meets the table's unreachable end.
+nsx s1-crypto ip route del 10.2.0.0/16 table 100
+check "deleted by hand, crypto's route to s2 is gone" not has_route
+t0=$(now_us)
+check "crypto puts the route back within 15 s" wait_for 15 has_route
+echo "# route restored after $((($(now_us) - t0) / 1000)) ms"
+check "s1-lan reaches s2-lan again" wait_for 10 ping_ok s1-lan 10.2.1.10
+
+# 3. s2's peer removed from wg0 by hand (wg(8) through a link to crypto's UAPI socket).
+s2key=$(cat /run/umbral-lab/s2/public.key)
+mkdir -p /run/wireguard
+ln -sf /run/umbral/s1/crypto-wg0.uapi /run/wireguard/ubdrift.sock
+wgx set ubdrift peer "$s2key" remove
+rm -f /run/wireguard/ubdrift.sock
+check "removed by hand, s2's peer is gone from wg0" not has_peer "$s2key"
+t0=$(now_us)
+check "crypto puts the peer back within 12 s" wait_for 12 has_peer "$s2key"
+echo "# peer restored after $((($(now_us) - t0) / 1000)) ms"
+check "crypto's log says why" grep -q "differs from what the last apply set" \
+	/run/umbral-lab/logs/s1-crypto.log
+check "s1-lan reaches s2-lan again" wait_for 10 ping_ok s1-lan 10.2.1.10
+
+# 4. After all that, a site added and removed reaches every domain's kernel.
+key=$(newkey)
+U site add s9 --key "$key" --endpoint 198.18.9.2:51820 --prefix 10.9.0.0/16 >/dev/null
+check "site add: red's secure set has the new prefix" \
+	sh -c 'ip netns exec s1-red nft list set inet umbral remote4 | grep -q 10.9.0.0/16'
+check "site add: crypto routes it to wg0" \
+	sh -c 'ip netns exec s1-crypto ip route show table 100 10.9.0.0/16 | grep -q "dev wg0"'
+check "site add: wg0 has the peer" has_peer "$key"
+U site del s9 >/dev/null
+check "site del: red's secure set no longer has it" \
+	sh -c '! ip netns exec s1-red nft list set inet umbral remote4 | grep -q 10.9.0.0/16'
+check "site del: crypto's route is gone" \
+	sh -c '! ip netns exec s1-crypto ip route show table 100 | grep -q 10.9.0.0/16'
+check "site del: the peer is gone" not has_peer "$key"
+check "s2 untouched throughout" ping_ok s1-lan 10.2.1.10
