@@ -327,7 +327,13 @@ nft_elems_add(struct nft_elems *e, const uint8_t *key, size_t len, uint32_t flag
 {
 	struct nftnl_set_elem *el;
 	struct nftnl_udata_buf *ud = NULL;
+	int ret;
 
+	if (e->c->sink) {
+		if (!e->c->err && (ret = e->c->sink(e->c->sink_ctx, e->set, key, len, flags, open)) < 0)
+			e->c->err = ret;
+		return;
+	}
 	if (!e->s && !(e->s = nft_set_new(e->c, e->set)))
 		return;
 	el = nftnl_set_elem_alloc();
@@ -556,40 +562,32 @@ nft_build(const struct policy *p, enum domain d, struct mnl_nlmsg_batch *b, uint
 }
 
 int
-nft_build_elems(const struct policy *p, enum domain d, struct mnl_nlmsg_batch *b, uint32_t *seq)
+nft_walk_elems(const struct policy *p, enum domain d, nft_elem_sink sink, void *ctx)
 {
-	struct nft_ctx c = {.p = p, .d = d, .b = b, .seq = seq};
+	struct nft_ctx c = {.p = p, .d = d, .sink = sink, .sink_ctx = ctx};
 
 	if (!chains_of(d))
 		return -EINVAL;
-	for (int i = 0; i < NFT_NSETS; i++) {
-		nft_set_msg(&c, i, NFT_SET_INTERVAL, 0, NULL);
+	for (int i = 0; i < NFT_NSETS; i++)
 		set_elems(&c, i);
-	}
 	nft_guard_peer_elems(&c);
 	return c.err;
 }
 
-/* An element with its end is under 128 bytes; each site's endpoint is one in the guard's sets. */
 size_t
-nft_elems_limit(const struct policy *p)
+nft_batch_limit(const struct policy *p)
 {
 	size_t n = p->node.nprefixes + p->nlan_routes;
 
 	for (size_t s = 0; s < p->nsites; s++)
 		n += p->sites[s].nprefixes;
-	return 2 * NFT_MSG_MAX + (n + p->nsites) * 128;
-}
-
-/*
- * Fixed rules and headers fit in 64 KiB; a split rule is at most one rule
- * message per family, each under 512 bytes (ifname, two prefixes, service,
- * mark, counter).
- */
-size_t
-nft_batch_limit(const struct policy *p)
-{
-	return nft_elems_limit(p) + 65536 + p->nrules * 2 * 512;
+	/*
+	 * Fixed rules and headers fit in 64 KiB; an element with its end is under
+	 * 128 bytes; a split rule is at most one rule message per family, each
+	 * under 512 bytes (ifname, two prefixes, service, mark, counter).
+	 */
+	/* ... and each site's endpoint an element of the guard's peer sets. */
+	return 2 * NFT_MSG_MAX + 65536 + (n + p->nsites) * 128 + p->nrules * 2 * 512;
 }
 
 int

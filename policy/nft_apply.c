@@ -394,28 +394,6 @@ rest_of(const struct policy *p)
 	return v;
 }
 
-/* The static sets' elements of p, parsed (*out is the caller's). */
-static int
-build_elems(const struct policy *p, enum domain d, struct nft_elemsets **out)
-{
-	static uint32_t seq; /* never sent: the numbers do not matter */
-	size_t limit = nft_elems_limit(p);
-	char *buf = malloc(2 * limit); /* libmnl: twice the limit */
-	struct mnl_nlmsg_batch *b = buf ? mnl_nlmsg_batch_start(buf, limit) : NULL;
-	int ret;
-
-	if (!b) {
-		free(buf);
-		return -ENOMEM;
-	}
-	ret = nft_build_elems(p, d, b, &seq);
-	if (ret == 0)
-		ret = nft_elemsets_from_batch(mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b), out);
-	mnl_nlmsg_batch_stop(b);
-	free(buf);
-	return ret;
-}
-
 /* After a batch that worked: the kernel's table is p's, with digest want. */
 static void
 known_set(const struct policy *p, enum domain d, const char *want)
@@ -424,7 +402,7 @@ known_set(const struct policy *p, enum domain d, const char *want)
 	struct nft_elemsets *elems = NULL;
 
 	known_forget();
-	if (build_elems(p, d, &elems) < 0 || policy_copy(&known.rest, &v) < 0) {
+	if (nft_elemsets_from_policy(p, d, &elems) < 0 || policy_copy(&known.rest, &v) < 0) {
 		nft_elemsets_free(elems);
 		return; /* not known: the next apply takes the long way */
 	}
@@ -456,7 +434,7 @@ apply_known(struct mnl_socket *nl, const struct policy *p, enum domain d, uint32
 		return 0;
 	if (kernel_digest(nl, have) < 0 || strcmp(have, known.digest) != 0)
 		return 0;
-	ret = build_elems(p, d, &elems);
+	ret = nft_elemsets_from_policy(p, d, &elems);
 	if (ret == 0)
 		ret = nft_delta_sets(elems, known.elems, seq, &delta, &dlen);
 	if (ret == 0 && delta) {

@@ -417,6 +417,39 @@ nft_elemsets_from_batch(const void *batch, size_t len, struct nft_elemsets **out
 	return 0;
 }
 
+static int
+policy_sink(void *ctx, int set, const uint8_t *key, size_t len, uint32_t flags, bool open)
+{
+	struct nft_elemsets *s = ctx;
+	struct elem e = {.len = (uint8_t)len, .end = flags & NFT_SET_ELEM_INTERVAL_END, .open = open};
+
+	if (set < 0 || set >= NFT_STATIC_SETS || len > sizeof(e.key))
+		return -EINVAL;
+	memcpy(e.key, key, len);
+	return elems_push(&s->sets[set], &e);
+}
+
+int
+nft_elemsets_from_policy(const struct policy *p, enum domain d, struct nft_elemsets **out)
+{
+	struct nft_elemsets *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	for (int i = 0; i < NFT_STATIC_SETS; i++)
+		s->present[i] = i < NFT_NSETS || nft_guarded(d);
+	ret = nft_walk_elems(p, d, policy_sink, s);
+	if (ret < 0) {
+		nft_elemsets_free(s);
+		return ret;
+	}
+	for (int i = 0; i < NFT_STATIC_SETS; i++)
+		elems_sort(&s->sets[i]);
+	*out = s;
+	return 0;
+}
+
 int
 nft_delta_sets(struct nft_elemsets *want, struct nft_elemsets *have, uint32_t *seq, void **out,
 	       size_t *outlen)

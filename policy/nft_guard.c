@@ -127,10 +127,14 @@ nft_guard_peer_elems(struct nft_ctx *c)
 {
 	if (!guarded(c))
 		return;
-	for (int f = 0; f < 2; f++) {
-		nft_set_msg(c, NFT_PEERS4 + f, 0, 0, NULL);
+	for (int f = 0; f < 2; f++)
 		peer_elems(c, NFT_PEERS4 + f);
-	}
+}
+
+bool
+nft_guarded(enum domain d)
+{
+	return guarded(&(struct nft_ctx){.d = d});
 }
 
 /* limit rate [over] rate/second burst burst packets */

@@ -14,12 +14,18 @@
 #include "policy/nft.h"
 
 /* One batch under construction; err is sticky so builders check once. */
+/* Where a static set's element goes instead of a batch (nft_walk_elems()). */
+typedef int (*nft_elem_sink)(void *ctx, int set, const uint8_t *key, size_t len, uint32_t flags,
+			     bool open);
+
 struct nft_ctx {
 	const struct policy *p;
 	enum domain d;
 	struct mnl_nlmsg_batch *b;
 	uint32_t *seq;
 	int err;
+	nft_elem_sink sink; /* set: elements go to it, not into b */
+	void *sink_ctx;
 };
 
 /*
@@ -87,16 +93,16 @@ void nft_msg_end(struct nft_ctx *c);
 void nft_rules_build(struct nft_ctx *c);
 /* The host protection (nft_guard.c): its counters and sets, then its rules. */
 void nft_guard_sets(struct nft_ctx *c);
-/* Only the static sets of nft_guard_sets() and their elements (the peers' addresses). */
+/* Only the elements nft_guard_sets() gives its static sets (the peers' addresses). */
 void nft_guard_peer_elems(struct nft_ctx *c);
+/* Whether d's table has the guard's sets (black and crypto). */
+bool nft_guarded(enum domain d);
 /*
- * Only the static sets and the elements nft_build() gives them, no begin or
- * end: never sent, but what nft_delta() and nft_delta_between() compare.
- * nft_elems_limit() fits it.
+ * Every element nft_build() gives the static sets, in the same order, to
+ * sink instead of a batch: what an apply of sites only compares. Returns 0,
+ * or the first error (the sink's, or -ENOMEM).
  */
-int nft_build_elems(const struct policy *p, enum domain d, struct mnl_nlmsg_batch *b,
-		    uint32_t *seq);
-size_t nft_elems_limit(const struct policy *p);
+int nft_walk_elems(const struct policy *p, enum domain d, nft_elem_sink sink, void *ctx);
 void nft_guard_rules(struct nft_ctx *c);
 
 /*
@@ -115,12 +121,13 @@ int nft_delta_between(const void *batch, size_t len, const void *old, size_t old
 		      void **out, size_t *outlen);
 
 /*
- * The static sets of a batch (or of nft_build_elems()) and their elements,
- * parsed and sorted once, so that the apply after can diff against them
- * without parsing again.
+ * The static sets of a batch, or of domain d's table for a policy, and
+ * their elements, sorted once, so that the apply after can diff against
+ * them without parsing or building again.
  */
 struct nft_elemsets;
 int nft_elemsets_from_batch(const void *batch, size_t len, struct nft_elemsets **out);
+int nft_elemsets_from_policy(const struct policy *p, enum domain d, struct nft_elemsets **out);
 void nft_elemsets_free(struct nft_elemsets *s);
 /* As nft_delta_between(), and as nft_delta() (the kernel's elements on nl), for parsed sets. */
 int nft_delta_sets(struct nft_elemsets *want, struct nft_elemsets *have, uint32_t *seq, void **out,

@@ -829,6 +829,39 @@ delete_elems(struct parsed *ps, const struct nlmsghdr *msg)
  * The delta from from's elements to to's, applied to from's parsed batch,
  * leaves exactly to's elements; none at all when they are equal.
  */
+/*
+ * The short way (policy/nft_apply.c) gets the elements from the policy, not
+ * from a batch: they are the batch's exactly, and the delta between two
+ * policies is the one between their batches, byte for byte.
+ */
+static void
+check_walk(const struct policy *from, const struct policy *to, enum domain d, const void *fa,
+	   size_t la, const void *fb, size_t lb, const void *delta, size_t dlen)
+{
+	struct nft_elemsets *pa, *pb, *ba, *bb;
+	uint32_t seq = 100, seq2 = 1; /* check_delta's first number: the same bytes */
+	void *d2 = NULL, *same = NULL;
+	size_t l2 = 0, lsame = 0;
+
+	assert_int_equal(nft_elemsets_from_policy(from, d, &pa), 0);
+	assert_int_equal(nft_elemsets_from_policy(to, d, &pb), 0);
+	assert_int_equal(nft_elemsets_from_batch(fa, la, &ba), 0);
+	assert_int_equal(nft_elemsets_from_batch(fb, lb, &bb), 0);
+	assert_int_equal(nft_delta_sets(pa, ba, &seq2, &same, &lsame), 0);
+	assert_null(same);
+	assert_int_equal(nft_delta_sets(pb, bb, &seq2, &same, &lsame), 0);
+	assert_null(same);
+	assert_int_equal(nft_delta_sets(pb, pa, &seq, &d2, &l2), 0);
+	assert_int_equal(l2, dlen);
+	if (delta)
+		assert_memory_equal(d2, delta, dlen);
+	free(d2);
+	nft_elemsets_free(pa);
+	nft_elemsets_free(pb);
+	nft_elemsets_free(ba);
+	nft_elemsets_free(bb);
+}
+
 static void
 check_delta(const struct policy *from, const struct policy *to, enum domain d)
 {
@@ -868,6 +901,7 @@ check_delta(const struct policy *from, const struct policy *to, enum domain d)
 	}
 	if (from == to)
 		assert_null(delta);
+	check_walk(from, to, d, fa, la, fb, lb, delta, dlen);
 	free(delta);
 	free(fa);
 	free(fb);
