@@ -125,14 +125,18 @@ crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 {
 	struct wg_peer_conf *peers = calloc(p->nsites + 1, sizeof(*peers));
 	struct wg_conf conf = {0};
+	struct tunnels t = {0};
 	int ret;
 
-	if (!peers)
+	if (!peers || policy_tunnels_index(p, &t) < 0) {
+		free(peers);
 		return -ENOMEM;
+	}
 	ret = ensure_device(d, p);
 	if (ret < 0) {
 		errbuf_add(eb, "crypto: %s: cannot create the device", IF_WG);
 		free(peers);
+		free(t.v);
 		return ret;
 	}
 	for (size_t i = 0; i < p->nsites && ret == 0; i++) {
@@ -142,7 +146,7 @@ crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 		peers[i].has_endpoint = s->has_endpoint;
 		peers[i].endpoint = s->endpoint;
 		peers[i].keepalive = s->keepalive;
-		ret = policy_site_allowed(p, s, &allowed, &peers[i].nallowed);
+		ret = policy_site_allowed_in(&t, s, &allowed, &peers[i].nallowed);
 		peers[i].allowed = allowed;
 	}
 	conf.privkey = d->privkey;
@@ -156,6 +160,7 @@ crypto_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 	for (size_t i = 0; i < p->nsites; i++)
 		free((void *)peers[i].allowed);
 	free(peers);
+	free(t.v);
 	return ret;
 }
 

@@ -459,36 +459,95 @@ tunnels_to(const struct split_rule *r, const struct site *s)
 	return r->action == SPLIT_TUNNEL && strcmp(r->site, s->name) == 0;
 }
 
+/* s's prefixes, then the destinations of t (s's tunnel rules, in priority order), once each. */
+static int
+site_allowed(const struct site *s, const struct split_rule *const *t, size_t nt,
+	     struct prefix **out, size_t *n)
+{
+	struct prefix *a = calloc(s->nprefixes + nt + 1, sizeof(*a));
+	size_t k = 0;
+
+	if (!a)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nprefixes; i++)
+		a[k++] = s->prefixes[i];
+	for (size_t i = 0; i < nt; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = memcmp(&a[j], &t[i]->dst, sizeof(t[i]->dst)) == 0;
+		if (!dup)
+			a[k++] = t[i]->dst;
+	}
+	*out = a;
+	*n = k;
+	return 0;
+}
+
 int
 policy_site_allowed(const struct policy *p, const struct site *s, struct prefix **out, size_t *n)
 {
-	size_t k = 0, room = s->nprefixes + 1;
-	struct prefix *a;
+	const struct split_rule **t;
+	size_t nt = 0;
+	int ret;
 
 	/*
 	 * Sized for this site's rules, not all of them: crypto holds 250 of
 	 * these at once, and 1000 rules each would be megabytes of page faults.
 	 */
 	for (size_t i = 0; i < p->nrules; i++)
-		room += tunnels_to(&p->rules[i], s);
-	a = calloc(room, sizeof(*a));
-	if (!a)
+		nt += tunnels_to(&p->rules[i], s);
+	if (!(t = calloc(nt + 1, sizeof(*t))))
 		return -ENOMEM;
-	for (size_t i = 0; i < s->nprefixes; i++)
-		a[k++] = s->prefixes[i];
-	for (size_t i = 0; i < p->nrules; i++) {
-		const struct split_rule *r = &p->rules[i];
-		bool dup = false;
-		if (!tunnels_to(r, s))
-			continue;
-		for (size_t j = 0; j < k && !dup; j++)
-			dup = memcmp(&a[j], &r->dst, sizeof(r->dst)) == 0;
-		if (!dup)
-			a[k++] = r->dst;
-	}
-	*out = a;
-	*n = k;
+	nt = 0;
+	for (size_t i = 0; i < p->nrules; i++)
+		if (tunnels_to(&p->rules[i], s))
+			t[nt++] = &p->rules[i];
+	ret = site_allowed(s, t, nt, out, n);
+	free(t);
+	return ret;
+}
+
+/* By site name, then by priority: a site's tunnel rules in the order policy_site_allowed takes them. */
+static int
+tunnel_cmp(const void *a, const void *b)
+{
+	const struct split_rule *x = *(const struct split_rule *const *)a;
+	const struct split_rule *y = *(const struct split_rule *const *)b;
+	int c = strcmp(x->site, y->site);
+
+	return c ? c : (x->priority > y->priority) - (x->priority < y->priority);
+}
+
+int
+policy_tunnels_index(const struct policy *p, struct tunnels *out)
+{
+	out->n = 0;
+	out->v = calloc(p->nrules + 1, sizeof(*out->v));
+	if (!out->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].action == SPLIT_TUNNEL)
+			out->v[out->n++] = &p->rules[i];
+	qsort(out->v, out->n, sizeof(*out->v), tunnel_cmp);
 	return 0;
+}
+
+int
+policy_site_allowed_in(const struct tunnels *t, const struct site *s, struct prefix **out,
+		       size_t *n)
+{
+	size_t lo = 0, hi = t->n, end;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(t->v[mid]->site, s->name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < t->n && strcmp(t->v[end]->site, s->name) == 0; end++)
+		;
+	return site_allowed(s, t->v + lo, end - lo, out, n);
 }
 
 struct site *

@@ -229,6 +229,17 @@ struct split_rule *policy_rule_find(const struct policy *p, uint16_t priority);
  */
 int policy_site_allowed(const struct policy *p, const struct site *s, struct prefix **out,
 			size_t *n);
+/*
+ * The same for every site of p at once: the tunnel rules indexed by site
+ * (t.v points into p->rules; free(t.v)), then one lookup per site.
+ */
+struct tunnels {
+	const struct split_rule **v;
+	size_t n;
+};
+int policy_tunnels_index(const struct policy *p, struct tunnels *out);
+int policy_site_allowed_in(const struct tunnels *t, const struct site *s, struct prefix **out,
+			   size_t *n);
 void site_free(struct site *s);
 /* Checks names, keys and overlaps across the whole policy; every error goes to eb. */
 int policy_validate(const struct policy *p, struct errbuf *eb);

@@ -204,6 +204,41 @@ test_large_policy_validates(void **state)
 	policy_free(&p);
 }
 
+/* A site's allowed-ips through the tunnel index are the ones policy_site_allowed gives. */
+static void
+test_allowed_indexed(void **state)
+{
+	struct policy p;
+	struct errbuf eb = {0};
+	struct tunnels t;
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(edit(&p, &eb, "node set --prefix 10.1.0.0/16"), 0);
+	assert_int_equal(edit(&p, &eb, "site add s2 --key " KEY_A " --prefix 10.2.0.0/16"), 0);
+	assert_int_equal(edit(&p, &eb, "site add s3 --key " KEY_B " --prefix 10.3.0.0/16"), 0);
+	assert_int_equal(edit(&p, &eb, "split add 30 --action tunnel --site s3 --dst 0.0.0.0/0"), 0);
+	assert_int_equal(edit(&p, &eb, "split add 10 --action tunnel --site s3 --dst 192.0.2.0/24"), 0);
+	assert_int_equal(edit(&p, &eb, "split add 20 --action tunnel --site s2 --dst 198.51.100.0/24"), 0);
+	assert_int_equal(edit(&p, &eb, "split add 40 --action tunnel --site s3 --dst 192.0.2.0/24 --proto tcp --port 80"), 0);
+	assert_int_equal(policy_tunnels_index(&p, &t), 0);
+	assert_int_equal(t.n, 4);
+	for (size_t i = 0; i < p.nsites; i++) {
+		struct prefix *a, *b;
+		size_t na, nb;
+		assert_int_equal(policy_site_allowed(&p, &p.sites[i], &a, &na), 0);
+		assert_int_equal(policy_site_allowed_in(&t, &p.sites[i], &b, &nb), 0);
+		assert_int_equal(na, nb);
+		assert_memory_equal(a, b, na * sizeof(*a));
+		/* s2: its prefix and one rule's; s3: its prefix and two (192.0.2.0/24 once) */
+		assert_int_equal(na, i == 0 ? 2 : 3);
+		free(a);
+		free(b);
+	}
+	free(t.v);
+	policy_free(&p);
+}
+
 int
 main(void)
 {
@@ -212,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_overlap),
 		cmocka_unit_test(test_overlaps_found_in_any_order),
 		cmocka_unit_test(test_large_policy_validates),
+		cmocka_unit_test(test_allowed_indexed),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_edit_and_print_round_trip),
 		cmocka_unit_test(test_bad_edits_change_nothing),
