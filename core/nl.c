@@ -79,18 +79,26 @@ done_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
+/* Sequence numbers of this process's requests (nftables batches count their own). */
+static uint32_t seq;
+
+static uint32_t
+next_seq(void)
+{
+	if (seq == 0)
+		seq = (uint32_t)time(NULL);
+	return ++seq;
+}
+
 int
 nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	static uint32_t seq;
 	char buf[32768]; /* a dump part fits; MNL_SOCKET_BUFFER_SIZE may be smaller */
 	uint32_t portid = mnl_socket_get_portid(nl);
 	ssize_t n;
 	int ret;
 
-	if (seq == 0)
-		seq = (uint32_t)time(NULL);
-	nlh->nlmsg_seq = ++seq;
+	nlh->nlmsg_seq = next_seq();
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
@@ -106,4 +114,51 @@ nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 				  NLMSG_MIN_TYPE);
 	} while (ret > 0);
 	return ret < 0 ? -errno : 0;
+}
+
+/* One ack of nl_talk_many's: counts it, and hands an error to on_err. */
+static int
+many_ack(const struct nlmsghdr *nlh, uint32_t first, size_t n, size_t *got, nl_err_cb on_err,
+	 void *ctx)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t i = nlh->nlmsg_seq - first; /* unsigned: right across a wrap */
+
+	if (nlh->nlmsg_type != NLMSG_ERROR || i >= n ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+		return 0;
+	(*got)++;
+	return e->error ? on_err(i, e->error, ctx) : 0;
+}
+
+int
+nl_talk_many(struct mnl_socket *nl, void *msgs, size_t len, nl_err_cb on_err, void *ctx)
+{
+	char buf[32768];
+	struct nlmsghdr *nlh = msgs;
+	int left = (int)len, ret = 0, r;
+	uint32_t first = 0;
+	size_t n = 0, got = 0;
+	ssize_t k;
+
+	for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left), n++) {
+		nlh->nlmsg_seq = next_seq();
+		nlh->nlmsg_flags |= NLM_F_ACK;
+		if (n == 0)
+			first = nlh->nlmsg_seq;
+	}
+	if (n == 0)
+		return 0;
+	if (mnl_socket_sendto(nl, msgs, len) < 0)
+		return -errno;
+	while (got < n) {
+		if ((k = mnl_socket_recvfrom(nl, buf, sizeof(buf))) < 0)
+			return -errno;
+		left = (int)k;
+		for (nlh = (struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left))
+			if ((r = many_ack(nlh, first, n, &got, on_err, ctx)) < 0 && ret == 0)
+				ret = r;
+	}
+	return ret;
 }

@@ -21,4 +21,19 @@ struct mnl_socket *nl_open(int bus);
  */
 int nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
+/*
+ * A request that failed: message i of nl_talk_many() answered err (negative
+ * errno). Returns what counts: err, or 0 when the caller accepts it (a
+ * delete of what is gone already).
+ */
+typedef int (*nl_err_cb)(size_t i, int err, void *ctx);
+
+/*
+ * Sends the messages at msgs (len bytes; sequence and NLM_F_ACK set here)
+ * in one datagram and reads every ack: thousands of routes without a round
+ * trip each. Keep a call to a few hundred messages, so that the acks fit the
+ * socket's receive buffer. Returns 0 or the first error on_err kept.
+ */
+int nl_talk_many(struct mnl_socket *nl, void *msgs, size_t len, nl_err_cb on_err, void *ctx);
+
 #endif

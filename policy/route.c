@@ -733,19 +733,65 @@ resolve_devs(struct apply *a)
 	return ret;
 }
 
+/*
+ * Routes go ROUTE_BATCH to a datagram, each acked (crypto installs one per
+ * secure prefix: thousands, which one round trip each made slow), and few
+ * enough that their acks fit the socket's receive buffer.
+ */
+#define ROUTE_BATCH 128
+
+struct route_batch {
+	struct apply *a;
+	uint16_t type, flags;
+	size_t len, n;
+	const struct route_want *r[ROUTE_BATCH]; /* for the log, if one fails */
+	char buf[ROUTE_BATCH * ROUTE_MSG_MAX];
+};
+
 static int
-send_route(struct apply *a, uint16_t type, uint16_t flags, const struct route_want *r, uint32_t oif)
+batch_err(size_t i, int err, void *ctx)
 {
-	char buf[ROUTE_MSG_MAX], text[160];
+	struct route_batch *b = ctx;
+	char text[160];
+
+	if (b->type == RTM_DELROUTE && (err == -ESRCH || err == -ENOENT))
+		return 0; /* a route already gone is what a delete wants */
+	log_warnx("%s: %s route %s: %s", __func__, b->type == RTM_DELROUTE ? "delete" : "add",
+		  route_str(b->r[i], text, sizeof(text)), strerror(-err));
+	return err;
+}
+
+static int
+batch_flush(struct route_batch *b)
+{
 	int ret;
 
-	ret = nl_talk(a->nl, route_msg_route(buf, type, flags, r, oif), NULL, NULL);
-	a->changed = true;
-	if (ret == 0 || (type == RTM_DELROUTE && (ret == -ESRCH || ret == -ENOENT)))
-		return 0; /* a route already gone is what a delete wants */
-	log_warnx("%s: %s route %s: %s", __func__, type == RTM_DELROUTE ? "delete" : "add",
-		  route_str(r, text, sizeof(text)), strerror(-ret));
+	if (b->n == 0)
+		return 0;
+	b->a->changed = true;
+	ret = nl_talk_many(b->a->nl, b->buf, b->len, batch_err, b);
+	b->len = b->n = 0;
 	return ret;
+}
+
+static int
+batch_route(struct route_batch *b, const struct route_want *r, uint32_t oif)
+{
+	struct nlmsghdr *nlh = route_msg_route(b->buf + b->len, b->type, b->flags, r, oif);
+
+	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	b->r[b->n++] = r;
+	return b->n == ROUTE_BATCH ? batch_flush(b) : 0;
+}
+
+static struct route_batch *
+batch_new(struct apply *a, uint16_t type, uint16_t flags)
+{
+	struct route_batch *b = malloc(sizeof(*b));
+
+	if (b)
+		*b = (struct route_batch){.a = a, .type = type, .flags = flags};
+	return b;
 }
 
 static int
@@ -798,17 +844,16 @@ want_claim(const struct apply *a, bool *claimed, const struct route_seen *s)
 static int
 routes_add(struct apply *a)
 {
-	for (size_t i = 0; i < a->nwant; i++) {
-		int ret;
+	struct route_batch *b = batch_new(a, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE);
+	int ret = b ? 0 : -ENOMEM;
 
-		if (seen_has(a, i))
-			continue;
-		ret = send_route(a, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &a->want[i],
-				 a->oif[i]);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	for (size_t i = 0; i < a->nwant && ret == 0; i++)
+		if (!seen_has(a, i))
+			ret = batch_route(b, &a->want[i], a->oif[i]);
+	if (ret == 0)
+		ret = batch_flush(b);
+	free(b);
+	return ret;
 }
 
 /*
@@ -818,14 +863,16 @@ routes_add(struct apply *a)
 static int
 routes_del(struct apply *a, bool redump)
 {
+	struct route_batch *b;
 	bool *claimed;
 	int ret = redump ? dump_routes(a) : 0;
 
 	if (ret < 0)
 		return ret;
 	claimed = calloc(a->nwant ? a->nwant : 1, sizeof(*claimed));
-	if (!claimed)
-		return -ENOMEM;
+	b = batch_new(a, RTM_DELROUTE, 0);
+	if (!claimed || !b)
+		ret = -ENOMEM;
 	for (size_t j = 0; j < a->nseen && ret == 0; j++) {
 		struct route_seen *s = &a->seen[j];
 
@@ -833,9 +880,12 @@ routes_del(struct apply *a, bool redump)
 			continue;
 		if (s->oif && !if_indextoname(s->oif, s->r.dev))
 			s->r.dev[0] = '\0';
-		ret = send_route(a, RTM_DELROUTE, 0, &s->r, s->r.type == RTN_UNICAST ? s->oif : 0);
+		ret = batch_route(b, &s->r, s->r.type == RTN_UNICAST ? s->oif : 0);
 	}
+	if (ret == 0)
+		ret = batch_flush(b);
 	free(claimed);
+	free(b);
 	return ret;
 }
 
