@@ -396,17 +396,10 @@ nft_elemsets_free(struct nft_elemsets *s)
 	free(s);
 }
 
-int
-nft_elemsets_from_batch(const void *batch, size_t len, struct nft_elemsets **out)
+/* s filled (ret 0): sorted into *out; else freed. */
+static int
+elemsets_done(struct nft_elemsets *s, int ret, struct nft_elemsets **out)
 {
-	struct nft_elemsets *s = calloc(1, sizeof(*s));
-	struct collect c;
-	int ret;
-
-	if (!s)
-		return -ENOMEM;
-	c = (struct collect){.sets = s->sets, .present = s->present};
-	ret = batch_elems(batch, len, &c);
 	if (ret < 0) {
 		nft_elemsets_free(s);
 		return ret;
@@ -415,6 +408,18 @@ nft_elemsets_from_batch(const void *batch, size_t len, struct nft_elemsets **out
 		elems_sort(&s->sets[i]);
 	*out = s;
 	return 0;
+}
+
+int
+nft_elemsets_from_batch(const void *batch, size_t len, struct nft_elemsets **out)
+{
+	struct nft_elemsets *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	return elemsets_done(
+	    s, batch_elems(batch, len, &(struct collect){.sets = s->sets, .present = s->present}),
+	    out);
 }
 
 static int
@@ -433,21 +438,12 @@ int
 nft_elemsets_from_policy(const struct policy *p, enum domain d, struct nft_elemsets **out)
 {
 	struct nft_elemsets *s = calloc(1, sizeof(*s));
-	int ret;
 
 	if (!s)
 		return -ENOMEM;
 	for (int i = 0; i < NFT_STATIC_SETS; i++)
 		s->present[i] = i < NFT_NSETS || nft_guarded(d);
-	ret = nft_walk_elems(p, d, policy_sink, s);
-	if (ret < 0) {
-		nft_elemsets_free(s);
-		return ret;
-	}
-	for (int i = 0; i < NFT_STATIC_SETS; i++)
-		elems_sort(&s->sets[i]);
-	*out = s;
-	return 0;
+	return elemsets_done(s, nft_walk_elems(p, d, policy_sink, s), out);
 }
 
 int

@@ -124,6 +124,21 @@ conf_has(const struct wg_conf *c, size_t upto, const uint8_t key[WG_KEY_LEN])
 	return false;
 }
 
+/* Whether every prefix of want is among have's; O(n·m), n ≤ 256 per peer. */
+static bool
+prefixes_within(const struct prefix *want, size_t nw, const struct prefix *have, size_t nh)
+{
+	for (size_t i = 0; i < nw; i++) {
+		size_t j;
+		for (j = 0; j < nh; j++)
+			if (prefix_equal(&want[i], &have[j]))
+				break;
+		if (j == nh)
+			return false;
+	}
+	return true;
+}
+
 /* True when the device already has the peer exactly as wanted. */
 static bool
 peer_same(const struct wg_peer_state *cur, const struct wg_peer_conf *want)
@@ -134,16 +149,8 @@ peer_same(const struct wg_peer_state *cur, const struct wg_peer_conf *want)
 	if (want->has_endpoint &&
 	    (!cur->has_endpoint || !endpoint_equal(&cur->endpoint, &want->endpoint)))
 		return false;
-	/* Same count and every wanted prefix present; O(n·m), n ≤ 256 per peer. */
-	for (size_t i = 0; i < want->nallowed; i++) {
-		size_t j;
-		for (j = 0; j < cur->nallowed; j++)
-			if (prefix_equal(&want->allowed[i], &cur->allowed[j]))
-				break;
-		if (j == cur->nallowed)
-			return false;
-	}
-	return true;
+	/* Same count and every wanted prefix present. */
+	return prefixes_within(want->allowed, want->nallowed, cur->allowed, cur->nallowed);
 }
 
 static int
@@ -253,17 +260,8 @@ wg_state_from_conf(const struct wg_dev_state *cur, const struct wg_conf *conf,
 static bool
 allowed_same(const struct wg_peer_state *a, const struct wg_peer_state *b)
 {
-	if (a->nallowed != b->nallowed)
-		return false;
-	for (size_t i = 0; i < a->nallowed; i++) {
-		size_t j;
-		for (j = 0; j < b->nallowed; j++)
-			if (prefix_equal(&a->allowed[i], &b->allowed[j]))
-				break;
-		if (j == b->nallowed)
-			return false;
-	}
-	return true;
+	return a->nallowed == b->nallowed &&
+	       prefixes_within(a->allowed, a->nallowed, b->allowed, b->nallowed);
 }
 
 /*
