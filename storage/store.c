@@ -1145,8 +1145,10 @@ load_sites(sqlite3 *db, struct policy *p)
 	int rc, err;
 
 	if ((err = prepare(db,
-			   "SELECT name, pubkey, endpoint, keepalive, revision FROM site "
-			   "WHERE revision <= ?1 AND (until IS NULL OR until > ?1) ORDER BY ord",
+			   "SELECT name, pubkey, endpoint, keepalive, revision, ord FROM site "
+			   "WHERE until IS NULL AND revision <= ?1 UNION ALL "
+			   "SELECT name, pubkey, endpoint, keepalive, revision, ord FROM site "
+			   "WHERE until > ?1 AND revision <= ?1 ORDER BY 6",
 			   &ss, __func__)) < 0 ||
 	    (err = prepare(db,
 			   "SELECT prefix FROM site_prefix "
@@ -1214,7 +1216,9 @@ load_rules(sqlite3 *db, struct policy *p)
 
 	if ((err = prepare(db,
 			   "SELECT priority, action, site, dst, src, proto, port FROM split_rule "
-			   "WHERE revision <= ?1 AND (until IS NULL OR until > ?1) ORDER BY priority",
+			   "WHERE until IS NULL AND revision <= ?1 UNION ALL "
+			   "SELECT priority, action, site, dst, src, proto, port FROM split_rule "
+			   "WHERE until > ?1 AND revision <= ?1 ORDER BY 1",
 			   &s, __func__)) < 0)
 		return err;
 	if ((rc = sqlite3_bind_int64(s, 1, p->revision)) != SQLITE_OK)
