@@ -95,6 +95,8 @@ for i in $(seq "$RUNS"); do
 	nsx ub-pol wg setconf ubpol "$WORK/wg.conf" || exit 1
 	t3=$(ms_now)
 	awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" 'BEGIN {print (b - a) + (d - c)}' >>"$WORK/b"
+	echo "$t1 - $t0" | bc >>"$WORK/b-nft"
+	echo "$t3 - $t2" | bc >>"$WORK/b-wg"
 done
 bpeers=$(nsx ub-pol wg show ubpol peers | wc -l)
 ip netns del ub-nft
@@ -129,7 +131,8 @@ for d in $DOMAINS; do
 	printf '  (a) %-6s apply %8.2f ms (median)\n' "$d" "$(awk -v d="$d" '$1 == d {print $2}' "$WORK/a-parts" | median)"
 done
 printf '  (a) umbrald full apply, 3 domains, %s peers: %8.2f ms\n' "$peers" "$a"
-printf '  (b) nft -f x3 + wg setconf (%s peers):    %8.2f ms\n' "$bpeers" "$b"
+printf '  (b) nft -f x3 + wg setconf (%s peers):    %8.2f ms (nft %.2f, wg setconf %.2f)\n' "$bpeers" "$b" \
+	"$(median <"$WORK/b-nft")" "$(median <"$WORK/b-wg")"
 ratio=$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.3f", a / b}')
 printf '  a/b = %s (target <= 0.25)\n' "$ratio"
 add=$(median <"$WORK/add")
