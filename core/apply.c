@@ -11,6 +11,7 @@
 #include "core/daemon.h"
 #include "core/log.h"
 #include "policy/nft.h"
+#include "policy/offload.h"
 #include "policy/route.h"
 #include "policy/sysctl.h"
 #include "wg/wg.h"
@@ -35,6 +36,21 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/*
+ * Aggregation of the decrypted stream (policy/offload.h). Throughput only: a
+ * failure is logged and the apply goes on. Crypto asks again at every apply,
+ * since WireGuard (and so its backend) comes and goes with the key.
+ */
+static void
+offload_set(struct daemon *d)
+{
+	bool userspace = d->wg && strcmp(wg_backend(d->wg), "kernel") != 0;
+	int ret;
+
+	if ((ret = offload_apply(d->domain, userspace)) < 0)
+		log_warnx("offloads: %s (throughput only; the policy stands)", strerror(-ret));
 }
 
 int
@@ -71,6 +87,7 @@ daemon_apply(struct daemon *d, const struct policy *p, struct errbuf *eb)
 		note_failure(d, eb, "sysctl", ret);
 		return ret;
 	}
+	offload_set(d);
 	if (d->domain == DOMAIN_RED)
 		red_apply(d, p);
 	d->applied = true;

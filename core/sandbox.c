@@ -101,11 +101,15 @@ static const struct arg_rule args_common[] = {
 static const struct arg_rule args_red[] = {
 	{"socket", 0, INT_ARG, AF_PACKET}, /* ARP probes before an offer */
 	{"ioctl", 1, INT_ARG, SIOCGIFHWADDR},
+	/* GRO on to-crypto (policy/offload.c): nothing CAP_NET_ADMIN's netlink could not do */
+	{"ioctl", 1, INT_ARG, SIOCETHTOOL},
 	{NULL, 0, 0, 0},
 };
 
 static const struct arg_rule args_crypto[] = {
 	{"ioctl", 1, INT_ARG, TUNSETIFF},
+	/* TSO on to-red (policy/offload.c) */
+	{"ioctl", 1, INT_ARG, SIOCETHTOOL},
 	/* wireguard-go: is it alive, stop one that did not come up */
 	{"kill", 1, INT_ARG, 0},
 	{"kill", 1, INT_ARG, SIGTERM},

@@ -5,7 +5,8 @@
 # no_new_privs and a seccomp filter; wireguard-go runs without root too; a
 # system call outside a domain's filter kills the process by SIGSYS with a line
 # in its log; and the tunnel, sysctl writes, the control socket's roles and
-# wireguard-go's restart all still work without root.
+# wireguard-go's restart all still work without root; so do the link offloads
+# set at apply time (the ethtool ioctl under the filter).
 . "$(dirname "$0")/lib.sh"
 
 # /proc/PID/status field VALUE(S)
@@ -74,6 +75,24 @@ nsx s1-black sysctl -qw net.ipv4.conf.all.rp_filter=1
 "$UMBRAL" -N s1 reload >/dev/null
 check "a reload (as umbral, CAP_NET_ADMIN only) writes net sysctls: rp_filter back to 0" \
 	wait_for 5 sh -c "[ \$(ip netns exec s1-black sysctl -n net.ipv4.conf.all.rp_filter) = 0 ]"
+# Receive aggregation of the decrypted stream (policy/offload.h), set with the
+# ethtool ioctl after the drop, through the filter: undone by hand, it is set
+# again by the re-apply that the link change itself triggers, or by a reload. TSO is read per feature: `tcp-segmentation-offload` also
+# counts features the legacy TSO switch leaves alone (AccECN on 6.18).
+feat() { ip netns exec "$1" ethtool -k "$2" | awk -v k="$3:" '$1 == k { print $2 }'; }
+feat_is() { [ "$(feat "$1" "$2" "$3")" = "$4" ]; }
+check "s1 red's to-crypto has GRO on (generic-receive-offload)" \
+	[ "$(feat s1-red to-crypto generic-receive-offload)" = on ]
+check "s1 crypto's to-red (wireguard-go) has TSO off (tx-tcp-segmentation, tx-tcp6-segmentation)" \
+	[ "$(feat s1-crypto to-red tx-tcp-segmentation)/$(feat s1-crypto to-red tx-tcp6-segmentation)" = off/off ]
+nsx s1-red ethtool -K to-crypto gro off
+nsx s1-crypto ethtool -K to-red tso on
+"$UMBRAL" -N s1 reload >/dev/null
+check "umbrald (as umbral, under the filter) turns red's GRO on again" \
+	wait_for 5 feat_is s1-red to-crypto generic-receive-offload on
+check "and crypto's TSO off again" wait_for 5 feat_is s1-crypto to-red tx-tcp-segmentation off
+check "both daemons still run (no SIGSYS)" \
+	sh -c "kill -0 $("$LAB" pid s1 red) && kill -0 $("$LAB" pid s1 crypto)"
 check "the state directory and its database belong to umbral" \
 	[ "$(stat -c %U /run/umbral-lab/s1/crypto /run/umbral-lab/s1/crypto/policy.db | sort -u)" = umbral ]
 admin_gid=$(getent group umbral-admin | cut -d: -f3)
