@@ -17,19 +17,17 @@ record() {
 	jq --arg n "$1" --argjson v "$2" --arg u "$3" '.[$n] = {value: $v, unit: $u}' \
 		"$BENCH_RESULTS" >"$tmp" && mv "$tmp" "$BENCH_RESULTS"
 }
-# iperf_runs NS_CLIENT NS_SERVER SERVER_ADDR RUNS SECONDS: Mbit/s of each run, one a line.
-iperf_runs() {
-	local c=$1 s=$2 addr=$3 runs=$4 secs=$5 i pid
-	ip netns exec "$s" iperf3 -s -B "$addr" >/dev/null 2>&1 &
-	pid=$!
-	BG_PIDS+=($pid)
-	for i in $(seq 50); do nsx "$c" iperf3 -c "$addr" -t 1 >/dev/null 2>&1 && break; sleep 0.2; done
-	for i in $(seq "$runs"); do
-		nsx "$c" iperf3 -c "$addr" -t "$secs" -J |
-			jq '.end.sum_received.bits_per_second / 1e6'
-	done
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+# iperf_server NS ADDR: an iperf3 server in NS on ADDR, in the background, once it answers.
+iperf_server() {
+	local i
+	ip netns exec "$1" iperf3 -s -B "$2" >/dev/null 2>&1 &
+	BG_PIDS+=($!)
+	for i in $(seq 50); do nsx "$1" iperf3 -c "$2" -t 1 >/dev/null 2>&1 && return 0; sleep 0.2; done
+	return 1
+}
+# iperf_once NS_CLIENT SERVER_ADDR SECONDS: Mbit/s of one run.
+iperf_once() {
+	nsx "$1" iperf3 -c "$2" -t "$3" -J | jq '.end.sum_received.bits_per_second / 1e6'
 }
 # ns_remove NS...: ends every process in the namespaces (by PID), then deletes them.
 ns_remove() {
