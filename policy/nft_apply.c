@@ -459,38 +459,8 @@ apply_known(struct mnl_socket *nl, const struct policy *p, enum domain d, uint32
 	return 1;
 }
 
-int
-nft_check(enum domain d, bool *drifted)
-{
-	char have[NFT_DIGEST_HEX + 1];
-	struct mnl_socket *nl;
-	void *delta = NULL;
-	size_t dlen;
-	uint32_t seq = 0;
-	int ret;
-
-	*drifted = false;
-	if (!known.ok || known.d != d || known.netns != netns_id())
-		return 0;
-	if (!(nl = nl_open(NETLINK_NETFILTER)))
-		return -errno;
-	ret = kernel_digest(nl, have);
-	if (ret == -ENOENT || (ret == 0 && strcmp(have, known.digest) != 0)) {
-		*drifted = true;
-		ret = 0;
-	} else if (ret == 0) {
-		ret = nft_delta_kernel(nl, known.elems, &seq, &delta, &dlen);
-		*drifted = ret == 0 && delta;
-		free(delta);
-	}
-	mnl_socket_close(nl);
-	if (*drifted)
-		known_forget();
-	return ret;
-}
-
 /*
- * The socket applies go through stays open: closing a netfilter socket
+ * The socket applies (and checks) go through stays open: closing a netfilter socket
  * waits for the kernel to finish destroying what the last batch removed
  * (an RCU grace period, 15 ms here), and a site removed is elements removed.
  */
@@ -510,6 +480,37 @@ apply_sock_close(void)
 	if (apply_nl)
 		mnl_socket_close(apply_nl);
 	apply_nl = NULL;
+}
+
+int
+nft_check(enum domain d, bool *drifted)
+{
+	char have[NFT_DIGEST_HEX + 1];
+	struct mnl_socket *nl;
+	void *delta = NULL;
+	size_t dlen;
+	uint32_t seq = 0;
+	int ret;
+
+	*drifted = false;
+	if (!known.ok || known.d != d || known.netns != netns_id())
+		return 0;
+	if (!(nl = apply_sock()))
+		return -errno;
+	ret = kernel_digest(nl, have);
+	if (ret == -ENOENT || (ret == 0 && strcmp(have, known.digest) != 0)) {
+		*drifted = true;
+		ret = 0;
+	} else if (ret == 0) {
+		ret = nft_delta_kernel(nl, known.elems, &seq, &delta, &dlen);
+		*drifted = ret == 0 && delta;
+		free(delta);
+	}
+	if (ret < 0)
+		apply_sock_close();
+	if (*drifted)
+		known_forget();
+	return ret;
 }
 
 int
