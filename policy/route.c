@@ -995,51 +995,100 @@ known_set(const struct apply *a, enum domain d)
 }
 
 /*
- * a->seen and a->useen from what the last apply left, when that is known and
- * every route a must add has a key of its own: a route replaced in place
- * (a site gone stale, wg0 re-created) takes the long way, with dumps.
+ * The short way, when the last apply's plan is known: one merge of it with
+ * this plan (both sorted by key) finds the routes to add and to delete. A
+ * key in both with different routes (a site gone stale, wg0 re-created) is a
+ * replacement in place: 1, and the caller takes the long way, with dumps.
  */
-static bool
-seen_from_known(struct apply *a, enum domain d)
+static int
+merge_known(struct apply *a, size_t *add, size_t *nadd, size_t *del, size_t *ndel)
 {
-	if (!known.ok || known.d != d || known.netns != netns_id())
-		return false;
-	a->seen = malloc((known.nroutes ? known.nroutes : 1) * sizeof(*a->seen));
-	a->useen = malloc((known.nrules ? known.nrules : 1) * sizeof(*a->useen));
-	if (!a->seen || !a->useen)
-		return false;
-	memcpy(a->seen, known.routes, known.nroutes * sizeof(*a->seen));
-	memcpy(a->useen, known.rules, known.nrules * sizeof(*a->useen));
-	a->nseen = a->seencap = known.nroutes;
-	a->nuseen = a->useencap = known.nrules;
-	for (size_t i = 0; i < a->nwant; i++) {
-		size_t j = seen_lower(a, &a->want[i]);
-		if (!seen_has(a, i) && j < a->nseen && route_same_key(&a->want[i], &a->seen[j].r))
-			return false;
+	size_t i = 0, j = 0;
+
+	*nadd = *ndel = 0;
+	while (i < known.nroutes || j < a->nwant) {
+		const struct route_want *w = j < a->nwant ? a->wsorted[j] : NULL;
+		const struct route_seen *k = i < known.nroutes ? &known.routes[i] : NULL;
+		int c = !w ? -1 : !k ? 1 : route_key_cmp(&k->r, w);
+
+		if (c < 0) {
+			del[(*ndel)++] = i++;
+		} else if (c > 0) {
+			add[(*nadd)++] = (size_t)(w - a->want);
+			j++;
+		} else {
+			if (!route_same(w, a->oif[w - a->want], k))
+				return 1;
+			i++;
+			j++;
+		}
 	}
-	return true;
+	return 0;
+}
+
+static int
+send_routes_known(struct apply *a, const size_t *idx, size_t n, bool adding)
+{
+	struct route_batch *b = adding ? batch_new(a, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE)
+				       : batch_new(a, RTM_DELROUTE, 0);
+	int ret = b ? 0 : -ENOMEM;
+
+	for (size_t k = 0; k < n && ret == 0; k++) {
+		const struct route_seen *s = &known.routes[idx[k]];
+		ret = adding ? batch_route(b, &a->want[idx[k]], a->oif[idx[k]])
+			     : batch_route(b, &s->r, s->r.type == RTN_UNICAST ? s->oif : 0);
+	}
+	if (ret == 0)
+		ret = batch_flush(b);
+	free(b);
+	return ret;
+}
+
+/* 0 done, 1 not applicable (the long way), negative on error. Same order as apply_sync. */
+static int
+sync_known(struct apply *a, enum domain d)
+{
+	size_t *add, *del, nadd, ndel;
+	int ret;
+
+	if (!known.ok || known.d != d || known.netns != netns_id())
+		return 1;
+	add = calloc(a->nwant + 1, sizeof(*add));
+	del = calloc(known.nroutes + 1, sizeof(*del));
+	a->useen = malloc((known.nrules + 1) * sizeof(*a->useen));
+	ret = add && del && a->useen ? merge_known(a, add, &nadd, del, &ndel) : -ENOMEM;
+	if (ret == 0) {
+		memcpy(a->useen, known.rules, known.nrules * sizeof(*a->useen));
+		a->nuseen = a->useencap = known.nrules;
+		ret = send_routes_known(a, add, nadd, true);
+	}
+	if (ret == 0 && (ret = rules_add(a)) == 0 && (ret = rules_del(a)) == 0)
+		ret = send_routes_known(a, del, ndel, false);
+	free(add);
+	free(del);
+	return ret;
 }
 
 /*
  * Fail-closed order: tables are filled before rules point at them, new rules
- * are in place before old ones go, and routes go last. From known state,
- * the routes added all had keys of their own, so nothing of ours changed
- * under the ones seen: no second dump before deleting.
+ * are in place before old ones go, and routes go last.
  */
 static int
 apply_sync(struct apply *a, enum domain d)
 {
-	bool before, from_known = seen_from_known(a, d);
-	int ret;
+	bool before;
+	int ret = sync_known(a, d);
 
-	if (!from_known && ((ret = dump_routes(a)) < 0 || (ret = dump_rules(a)) < 0))
+	if (ret <= 0)
+		return ret;
+	if ((ret = dump_routes(a)) < 0 || (ret = dump_rules(a)) < 0)
 		return ret;
 	if ((ret = routes_add(a)) < 0)
 		return ret;
 	before = a->changed;
 	if ((ret = rules_add(a)) < 0 || (ret = rules_del(a)) < 0)
 		return ret;
-	return routes_del(a, before && !from_known);
+	return routes_del(a, before);
 }
 
 /* The plan of p for d, its devices resolved and its routes sorted, into a. */
