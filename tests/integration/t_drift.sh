@@ -19,6 +19,11 @@ not() { ! "$@"; }
 wait_for 20 ping_ok s1-lan 10.2.1.10
 check "s1-lan reaches s2-lan through the tunnel" ping_ok s1-lan 10.2.1.10
 check "red's secure set holds s2's prefix" in_set
+# A check that sees drift where there is none would re-apply every 10 s.
+sleep 11
+check "left alone for a check period, no domain of s1 or s2 reports drift" \
+	not grep -q "apply check\|differs from what the last apply" /run/umbral-lab/logs/s1-*.log \
+	/run/umbral-lab/logs/s2-*.log
 
 # 1. An element of a secure set deleted in red: s2 is not secure any more
 # there (its traffic meets the default, drop), until the check finds it.
