@@ -113,26 +113,41 @@ rule_matches(const struct split_rule *r, const struct explain_pkt *k)
 	return !r->port || r->port == k->port;
 }
 
-/* The peer WireGuard would pick in crypto: the most specific allowed-ip. */
+/* A longer match wins; of two as long, the site first in the policy (its allowed-ips come first). */
+static void
+consider(const struct prefix *a, const struct site *s, const struct explain_pkt *k, int *best,
+	 const struct site **win)
+{
+	if (!s || !prefix_contains(a, k->family, k->dst))
+		return;
+	if (a->len > *best || (a->len == *best && s < *win)) {
+		*best = a->len;
+		*win = s;
+	}
+}
+
+/*
+ * The peer WireGuard would pick in crypto: the most specific allowed-ip, a
+ * site's prefixes or the destination of a tunnel rule naming it
+ * (policy_site_allowed). Looked at in place, without building each site's
+ * list: the conntrack prune explains every flow twice.
+ */
 static void
 pick_peer(const struct policy *p, const struct explain_pkt *k, struct explanation *e)
 {
+	const struct site *win = NULL;
 	int best = -1;
 
-	snprintf(e->site, sizeof(e->site), "(none: crypto drops it)");
-	for (size_t i = 0; i < p->nsites; i++) {
-		struct prefix *a;
-		size_t n;
-		if (policy_site_allowed(p, &p->sites[i], &a, &n) < 0)
-			continue;
-		for (size_t j = 0; j < n; j++) {
-			if (prefix_contains(&a[j], k->family, k->dst) && a[j].len > best) {
-				best = a[j].len;
-				snprintf(e->site, sizeof(e->site), "%s", p->sites[i].name);
-			}
-		}
-		free(a);
+	for (size_t i = 0; i < p->nsites; i++)
+		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
+			consider(&p->sites[i].prefixes[j], &p->sites[i], k, &best, &win);
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct split_rule *r = &p->rules[i];
+		if (r->action == SPLIT_TUNNEL && r->has_dst &&
+		    prefix_contains(&r->dst, k->family, k->dst) && r->dst.len >= best)
+			consider(&r->dst, policy_site_find(p, r->site), k, &best, &win);
 	}
+	snprintf(e->site, sizeof(e->site), "%s", win ? win->name : "(none: crypto drops it)");
 }
 
 static void

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <libnftnl/common.h>
@@ -350,37 +349,23 @@ apply_batch(struct mnl_socket *nl, const struct job *j, uint32_t *seq, bool *cha
 
 /*
  * What this process last brought the kernel's table to. One umbrald serves
- * one domain in one netns; both are part of the key all the same.
+ * one domain in the netns it started in; the kernel's digest is checked
+ * before the short way is taken all the same.
  */
 static struct known {
 	bool ok;
 	enum domain d;
-	ino_t netns;
 	char digest[NFT_DIGEST_HEX + 1];
 	struct policy rest; /* the policy but its sites: all the rest of the table follows from it */
 	struct nft_elemsets *elems; /* the static sets' elements of the policy with its sites */
 } known;
 
-static ino_t
-netns_id(void)
-{
-	struct stat st;
-
-	return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
-}
-
-static void
-known_forget(void)
+void
+nft_forget(void)
 {
 	policy_free(&known.rest);
 	nft_elemsets_free(known.elems);
 	memset(&known, 0, sizeof(known));
-}
-
-void
-nft_forget(void)
-{
-	known_forget();
 }
 
 /* p without its sites: nft_build() turns sites into static set elements only. */
@@ -401,14 +386,13 @@ known_set(const struct policy *p, enum domain d, const char *want)
 	struct policy v = rest_of(p);
 	struct nft_elemsets *elems = NULL;
 
-	known_forget();
+	nft_forget();
 	if (nft_elemsets_from_policy(p, d, &elems) < 0 || policy_copy(&known.rest, &v) < 0) {
 		nft_elemsets_free(elems);
 		return; /* not known: the next apply takes the long way */
 	}
 	known.elems = elems;
 	known.d = d;
-	known.netns = netns_id();
 	snprintf(known.digest, sizeof(known.digest), "%s", want);
 	known.ok = true;
 }
@@ -430,7 +414,7 @@ apply_known(struct mnl_socket *nl, const struct policy *p, enum domain d, uint32
 	uint32_t first = *seq;
 	int ret;
 
-	if (!known.ok || known.d != d || known.netns != netns_id() || !policy_equal(&v, &known.rest))
+	if (!known.ok || known.d != d || !policy_equal(&v, &known.rest))
 		return 0;
 	if (kernel_digest(nl, have) < 0 || strcmp(have, known.digest) != 0)
 		return 0;
@@ -449,7 +433,7 @@ apply_known(struct mnl_socket *nl, const struct policy *p, enum domain d, uint32
 			  domain_name(d), strerror(-ret));
 		nft_elemsets_free(elems);
 		free(delta);
-		known_forget();
+		nft_forget();
 		return ret;
 	}
 	*changed = delta != NULL;
@@ -493,7 +477,7 @@ nft_check(enum domain d, bool *drifted)
 	int ret;
 
 	*drifted = false;
-	if (!known.ok || known.d != d || known.netns != netns_id())
+	if (!known.ok || known.d != d)
 		return 0;
 	if (!(nl = apply_sock()))
 		return -errno;
@@ -509,7 +493,38 @@ nft_check(enum domain d, bool *drifted)
 	if (ret < 0)
 		apply_sock_close();
 	if (*drifted)
-		known_forget();
+		nft_forget();
+	return ret;
+}
+
+/* The long way: the whole table built, and sent unless the kernel has it already. */
+static int
+apply_full(struct mnl_socket *nl, const struct policy *p, enum domain d, uint32_t *seq,
+	   bool *changed)
+{
+	char want[NFT_DIGEST_HEX + 1];
+	size_t limit = nft_batch_limit(p);
+	char *buf = malloc(2 * limit); /* libmnl: twice the limit */
+	struct mnl_nlmsg_batch *b = buf ? mnl_nlmsg_batch_start(buf, limit) : NULL;
+	struct job j = {.d = d, .want = want, .first = *seq};
+	int ret;
+
+	if (!b) {
+		free(buf);
+		return -ENOMEM;
+	}
+	ret = nft_build(p, d, b, seq);
+	j.last = *seq;
+	j.batch = mnl_nlmsg_batch_head(b);
+	j.len = mnl_nlmsg_batch_size(b);
+	if (ret == 0)
+		ret = nft_batch_digest(j.batch, j.len, want);
+	if (ret == 0)
+		ret = apply_batch(nl, &j, seq, changed);
+	if (ret == 0)
+		known_set(p, d, want);
+	mnl_nlmsg_batch_stop(b);
+	free(buf);
 	return ret;
 }
 
@@ -517,45 +532,22 @@ int
 nft_apply(const struct policy *p, enum domain d, bool *changed)
 {
 	static uint32_t next_seq;
-	char want[NFT_DIGEST_HEX + 1];
-	size_t limit = nft_batch_limit(p);
-	char *buf = malloc(2 * limit); /* libmnl: twice the limit */
-	struct mnl_nlmsg_batch *b = buf ? mnl_nlmsg_batch_start(buf, limit) : NULL;
-	struct job j = {.d = d, .want = want};
-	struct mnl_socket *nl;
-	int ret = -ENOMEM;
+	struct mnl_socket *nl = apply_sock();
+	int ret;
 
-	if (!b)
-		goto out;
+	if (!nl)
+		return -errno;
 	if (next_seq == 0)
 		next_seq = (uint32_t)time(NULL);
-	if (!(nl = apply_sock())) {
-		ret = -errno;
-		goto out;
-	}
-	if ((ret = apply_known(nl, p, d, &next_seq, changed)) > 0) {
-		ret = 0;
-		goto out;
-	}
-	j.first = next_seq;
-	ret = nft_build(p, d, b, &next_seq);
-	j.last = next_seq;
-	j.batch = mnl_nlmsg_batch_head(b);
-	j.len = mnl_nlmsg_batch_size(b);
-	if (ret == 0)
-		ret = nft_batch_digest(j.batch, j.len, want);
-	if (ret == 0)
-		ret = apply_batch(nl, &j, &next_seq, changed);
-	if (ret == 0)
-		known_set(p, d, want);
+	ret = apply_known(nl, p, d, &next_seq, changed);
+	if (ret <= 0)
+		ret = apply_full(nl, p, d, &next_seq, changed);
 	else
-		known_forget();
-out:
-	/* After a failure the socket may hold what we did not read: a fresh one next time. */
-	if (ret < 0)
+		ret = 0;
+	if (ret < 0) {
+		nft_forget();
+		/* The socket may hold what we did not read: a fresh one next time. */
 		apply_sock_close();
-	if (b)
-		mnl_nlmsg_batch_stop(b);
-	free(buf);
+	}
 	return ret;
 }

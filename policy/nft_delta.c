@@ -293,15 +293,6 @@ delta_batch(struct elems *want, struct elems *have, size_t n, uint32_t *seq, voi
 	return 0;
 }
 
-static void
-sides_free(struct elems *want, struct elems *have)
-{
-	for (int i = 0; i < NFT_STATIC_SETS; i++) {
-		free(want[i].v);
-		free(have[i].v);
-	}
-}
-
 /* Most lists come sorted already (nft_build writes ranges in order): check before sorting. */
 static void
 elems_sort(struct elems *l)
@@ -325,60 +316,6 @@ delta_sorted(struct elems *want, struct elems *have, uint32_t *seq, void **out, 
 	*out = NULL;
 	*outlen = 0;
 	return n ? delta_batch(want, have, n, seq, out, outlen) : 0;
-}
-
-/* Sorts both sides, counts and writes their difference; frees both. */
-static int
-delta_of(struct elems *want, struct elems *have, uint32_t *seq, void **out, size_t *outlen)
-{
-	int ret;
-
-	for (int i = 0; i < NFT_STATIC_SETS; i++) {
-		elems_sort(&want[i]);
-		elems_sort(&have[i]);
-	}
-	ret = delta_sorted(want, have, seq, out, outlen);
-	sides_free(want, have);
-	return ret;
-}
-
-int
-nft_delta(struct mnl_socket *nl, const void *batch, size_t len, uint32_t *seq, void **out,
-	  size_t *outlen)
-{
-	struct elems want[NFT_STATIC_SETS] = {0}, have[NFT_STATIC_SETS] = {0};
-	bool present[NFT_STATIC_SETS] = {0};
-	struct collect cw = {.sets = want, .present = present};
-	struct collect ch = {.sets = have, .present = present};
-	int ret = batch_elems(batch, len, &cw);
-
-	for (int i = 0; ret == 0 && i < NFT_STATIC_SETS; i++)
-		if (present[i])
-			ret = kernel_elems(nl, i, &ch);
-	if (ret < 0) {
-		sides_free(want, have);
-		return ret;
-	}
-	return delta_of(want, have, seq, out, outlen);
-}
-
-int
-nft_delta_between(const void *batch, size_t len, const void *old, size_t oldlen, uint32_t *seq,
-		  void **out, size_t *outlen)
-{
-	struct elems want[NFT_STATIC_SETS] = {0}, have[NFT_STATIC_SETS] = {0};
-	bool present[NFT_STATIC_SETS] = {0}, was[NFT_STATIC_SETS] = {0};
-	struct collect cw = {.sets = want, .present = present};
-	struct collect ch = {.sets = have, .present = was};
-	int ret = batch_elems(batch, len, &cw);
-
-	if (ret == 0)
-		ret = batch_elems(old, oldlen, &ch);
-	if (ret < 0) {
-		sides_free(want, have);
-		return ret;
-	}
-	return delta_of(want, have, seq, out, outlen);
 }
 
 struct nft_elemsets {
@@ -470,5 +407,19 @@ nft_delta_kernel(struct mnl_socket *nl, struct nft_elemsets *want, uint32_t *seq
 		ret = delta_sorted(want->sets, have, seq, out, outlen);
 	for (int i = 0; i < NFT_STATIC_SETS; i++)
 		free(have[i].v);
+	return ret;
+}
+
+int
+nft_delta(struct mnl_socket *nl, const void *batch, size_t len, uint32_t *seq, void **out,
+	  size_t *outlen)
+{
+	struct nft_elemsets *want;
+	int ret = nft_elemsets_from_batch(batch, len, &want);
+
+	if (ret < 0)
+		return ret;
+	ret = nft_delta_kernel(nl, want, seq, out, outlen);
+	nft_elemsets_free(want);
 	return ret;
 }

@@ -13,11 +13,11 @@
 
 #include "policy/nft.h"
 
-/* One batch under construction; err is sticky so builders check once. */
 /* Where a static set's element goes instead of a batch (nft_walk_elems()). */
 typedef int (*nft_elem_sink)(void *ctx, int set, const uint8_t *key, size_t len, uint32_t flags,
 			     bool open);
 
+/* One batch under construction; err is sticky so builders check once. */
 struct nft_ctx {
 	const struct policy *p;
 	enum domain d;
@@ -116,9 +116,6 @@ void nft_guard_rules(struct nft_ctx *c);
  */
 int nft_delta(struct mnl_socket *nl, const void *batch, size_t len, uint32_t *seq, void **out,
 	      size_t *outlen);
-/* The same with the kernel's elements taken from old, another such batch: no socket (tests). */
-int nft_delta_between(const void *batch, size_t len, const void *old, size_t oldlen, uint32_t *seq,
-		      void **out, size_t *outlen);
 
 /*
  * The static sets of a batch, or of domain d's table for a policy, and
@@ -129,7 +126,10 @@ struct nft_elemsets;
 int nft_elemsets_from_batch(const void *batch, size_t len, struct nft_elemsets **out);
 int nft_elemsets_from_policy(const struct policy *p, enum domain d, struct nft_elemsets **out);
 void nft_elemsets_free(struct nft_elemsets *s);
-/* As nft_delta_between(), and as nft_delta() (the kernel's elements on nl), for parsed sets. */
+/*
+ * What turns have's elements into want's, and the kernel's (read on nl) into
+ * want's, as nft_delta() writes it.
+ */
 int nft_delta_sets(struct nft_elemsets *want, struct nft_elemsets *have, uint32_t *seq, void **out,
 		   size_t *outlen);
 int nft_delta_kernel(struct mnl_socket *nl, struct nft_elemsets *want, uint32_t *seq, void **out,

@@ -452,13 +452,6 @@ policy_rule_find(const struct policy *p, uint16_t priority)
 	return NULL;
 }
 
-/* Whether rule r sends traffic to site s (allowed-ips of its peer). */
-static bool
-tunnels_to(const struct split_rule *r, const struct site *s)
-{
-	return r->action == SPLIT_TUNNEL && strcmp(r->site, s->name) == 0;
-}
-
 /* s's prefixes, then the destinations of t (s's tunnel rules, in priority order), once each. */
 static int
 site_allowed(const struct site *s, const struct split_rule *const *t, size_t nt,
@@ -481,30 +474,6 @@ site_allowed(const struct site *s, const struct split_rule *const *t, size_t nt,
 	*out = a;
 	*n = k;
 	return 0;
-}
-
-int
-policy_site_allowed(const struct policy *p, const struct site *s, struct prefix **out, size_t *n)
-{
-	const struct split_rule **t;
-	size_t nt = 0;
-	int ret;
-
-	/*
-	 * Sized for this site's rules, not all of them: crypto holds 250 of
-	 * these at once, and 1000 rules each would be megabytes of page faults.
-	 */
-	for (size_t i = 0; i < p->nrules; i++)
-		nt += tunnels_to(&p->rules[i], s);
-	if (!(t = calloc(nt + 1, sizeof(*t))))
-		return -ENOMEM;
-	nt = 0;
-	for (size_t i = 0; i < p->nrules; i++)
-		if (tunnels_to(&p->rules[i], s))
-			t[nt++] = &p->rules[i];
-	ret = site_allowed(s, t, nt, out, n);
-	free(t);
-	return ret;
 }
 
 /* By site name, then by priority: a site's tunnel rules in the order policy_site_allowed takes them. */
@@ -550,6 +519,18 @@ policy_site_allowed_in(const struct tunnels *t, const struct site *s, struct pre
 	return site_allowed(s, t->v + lo, end - lo, out, n);
 }
 
+int
+policy_site_allowed(const struct policy *p, const struct site *s, struct prefix **out, size_t *n)
+{
+	struct tunnels t;
+	int ret = policy_tunnels_index(p, &t);
+
+	if (ret == 0)
+		ret = policy_site_allowed_in(&t, s, out, n);
+	free(t.v);
+	return ret;
+}
+
 struct site *
 policy_site_find(const struct policy *p, const char *name)
 {
@@ -559,10 +540,14 @@ policy_site_find(const struct policy *p, const char *name)
 	return NULL;
 }
 
+/* By name, then by position: of two sites of one name, the earlier first. */
 static int
 site_name_cmp(const void *a, const void *b)
 {
-	return strcmp((*(const struct site *const *)a)->name, (*(const struct site *const *)b)->name);
+	const struct site *x = *(const struct site *const *)a, *y = *(const struct site *const *)b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : (x > y) - (x < y);
 }
 
 int
@@ -760,17 +745,7 @@ validate_rule(const struct policy *p, const struct owned_prefix *all, size_t n,
 			   r->priority, prefix_format(&r->dst, tmp, sizeof(tmp)), owner);
 }
 
-/* Sites in order of (name, position) or of (key, position). */
-static int
-dup_name_cmp(const void *a, const void *b)
-{
-	const struct site *x = *(const struct site *const *)a, *y = *(const struct site *const *)b;
-	int c = strcmp(x->name, y->name);
-
-	return c ? c : (x > y) - (x < y);
-}
-
-/* Public keys are public: an ordinary compare is fine here. */
+/* By key, then by position. Public keys are public: an ordinary compare is fine here. */
 static int
 dup_key_cmp(const void *a, const void *b)
 {
@@ -788,14 +763,10 @@ dup_key_cmp(const void *a, const void *b)
 static int
 check_duplicates(const struct policy *p, struct errbuf *eb)
 {
-	const struct site **v = p->nsites ? malloc(p->nsites * sizeof(*v)) : NULL;
+	const struct site **v;
 
-	if (p->nsites && !v)
+	if (policy_sites_by_name(p, &v) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->nsites; i++)
-		v[i] = &p->sites[i];
-	if (p->nsites)
-		qsort(v, p->nsites, sizeof(*v), dup_name_cmp);
 	for (size_t i = 1; i < p->nsites; i++)
 		if (strcmp(v[i - 1]->name, v[i]->name) == 0)
 			errbuf_add(eb, "site %s: name: already exists", v[i]->name);

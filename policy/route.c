@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/fib_rules.h>
@@ -136,7 +135,6 @@ plan_red(const struct policy *p, struct plan *pl)
 	plan_unreachable(pl, TABLE_DIRECT);
 }
 
-/* Whether an earlier tunnel rule already routes the same destination. */
 static int
 prefix_cmp(const void *a, const void *b)
 {
@@ -940,21 +938,12 @@ rules_del(struct apply *a)
  */
 static struct {
 	bool ok;
-	enum domain d;
-	ino_t netns;
+	enum domain d; /* one umbrald, one domain, in the netns it started in */
 	struct route_seen *routes; /* sorted by key */
 	size_t nroutes;
 	struct rule_seen *rules;
 	size_t nrules;
 } known;
-
-static ino_t
-netns_id(void)
-{
-	struct stat st;
-
-	return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
-}
 
 void
 route_forget(void)
@@ -990,7 +979,6 @@ known_set(const struct apply *a, enum domain d)
 		known.rules[i] = (struct rule_seen){.u = a->uwant[i], .action = FR_ACT_TO_TBL};
 	known.nrules = a->nuwant;
 	known.d = d;
-	known.netns = netns_id();
 	known.ok = true;
 }
 
@@ -1051,7 +1039,7 @@ sync_known(struct apply *a, enum domain d)
 	size_t *add, *del, nadd, ndel;
 	int ret;
 
-	if (!known.ok || known.d != d || known.netns != netns_id())
+	if (!known.ok || known.d != d)
 		return 1;
 	add = calloc(a->nwant + 1, sizeof(*add));
 	del = calloc(known.nroutes + 1, sizeof(*del));
@@ -1148,31 +1136,21 @@ int
 route_check(enum domain d, bool *drifted)
 {
 	struct apply a = {0};
-	bool *claimed = NULL;
 	int ret;
 
 	*drifted = false;
-	if (!known.ok || known.d != d || known.netns != netns_id())
+	if (!known.ok || known.d != d)
 		return 0;
-	/* The known routes as the plan, the kernel's as seen: any difference is drift. */
-	a.nl = nl_open(NETLINK_ROUTE);
-	a.want = calloc(known.nroutes ? known.nroutes : 1, sizeof(*a.want));
-	a.oif = calloc(known.nroutes ? known.nroutes : 1, sizeof(*a.oif));
-	claimed = calloc(known.nroutes ? known.nroutes : 1, sizeof(*claimed));
-	ret = a.nl && a.want && a.oif && claimed ? 0 : -ENOMEM;
-	for (size_t i = 0; ret == 0 && i < known.nroutes; i++) {
-		a.want[i] = known.routes[i].r;
-		a.oif[i] = known.routes[i].oif;
-	}
-	a.nwant = known.nroutes;
+	if (!(a.nl = nl_open(NETLINK_ROUTE)))
+		return -errno;
+	ret = dump_routes(&a);
 	if (ret == 0)
-		ret = want_sort(&a);
-	if (ret == 0 && (ret = dump_routes(&a)) == 0)
 		ret = dump_rules(&a);
+	/* Both sorted by key, each key once: pair by pair. */
 	if (ret == 0) {
-		*drifted = a.nseen != a.nwant || a.nuseen != known.nrules;
-		for (size_t j = 0; j < a.nseen && !*drifted; j++)
-			*drifted = !want_claim(&a, claimed, &a.seen[j]);
+		*drifted = a.nseen != known.nroutes || a.nuseen != known.nrules;
+		for (size_t i = 0; i < a.nseen && !*drifted; i++)
+			*drifted = !route_same(&known.routes[i].r, known.routes[i].oif, &a.seen[i]);
 		for (size_t j = 0; j < a.nuseen && !*drifted; j++) {
 			size_t i = 0;
 			while (i < known.nrules && !rule_same(&known.rules[i].u, &a.useen[j]))
@@ -1182,7 +1160,6 @@ route_check(enum domain d, bool *drifted)
 	}
 	if (*drifted)
 		route_forget();
-	free(claimed);
 	apply_free(&a);
 	return ret;
 }

@@ -9,9 +9,19 @@
 . "$(dirname "$0")/lib.sh"
 
 U() { "$UMBRAL" -N s1 "$@"; }
-in_set() { nsx s1-red nft list set inet umbral remote4 | grep -q "10.2.0.0/16"; }
-has_route() { nsx s1-crypto ip route show table 100 10.2.0.0/16 | grep -q "dev wg0"; }
-has_peer() { U status --json | jq -e --arg k "$1" '[.domains.crypto.wireguard.peers[].public_key] | index($k) != null' >/dev/null; }
+# Each reads the kernel (or crypto's view of wg0) and fails when it cannot,
+# so that "gone" is asserted as "read, and not there", never as "not read".
+red_set() { nsx s1-red nft list set inet umbral remote4; }
+crypto_routes() { nsx s1-crypto ip route show table 100; }
+peers() { U status --json | jq -er '.domains.crypto.wireguard.peers[].public_key'; }
+# holds CMD WANT [UNWANTED]: CMD's output has WANT and not UNWANTED.
+holds() {
+	local out
+	out=$("$1") || return 1
+	grep -qF -- "$2" <<<"$out" && { [ -z "${3:-}" ] || ! grep -qF -- "$3" <<<"$out"; }
+}
+in_set() { holds red_set 10.2.0.0/16; }
+has_route() { crypto_routes | grep -q "^10.2.0.0/16 dev wg0"; }
 wgx() { nsx s1-crypto wg "$@"; }
 not() { ! "$@"; }
 
@@ -28,7 +38,8 @@ check "left alone for a check period, no domain of s1 or s2 reports drift" \
 # 1. An element of a secure set deleted in red: s2 is not secure any more
 # there (its traffic meets the default, drop), until the check finds it.
 nsx s1-red nft delete element inet umbral remote4 '{ 10.2.0.0/16 }'
-check "deleted by hand, the element is gone" not in_set
+check "deleted by hand, the element is gone (the set is read, s2's prefix not in it)" \
+	holds red_set "type ipv4_addr" 10.2.0.0/16
 check "and s1-lan no longer reaches s2-lan" not ping_ok s1-lan 10.2.1.10
 t0=$(now_us)
 check "red puts the element back within 15 s" wait_for 15 in_set
@@ -39,7 +50,8 @@ check "s1-lan reaches s2-lan again" wait_for 10 ping_ok s1-lan 10.2.1.10
 
 # 2. A route deleted in crypto: s2's traffic meets the table's unreachable end.
 nsx s1-crypto ip route del 10.2.0.0/16 table 100
-check "deleted by hand, crypto's route to s2 is gone" not has_route
+check "deleted by hand, crypto's route to s2 is gone (the table is read, no 10.2.0.0/16)" \
+	holds crypto_routes unreachable 10.2.0.0/16
 t0=$(now_us)
 check "crypto puts the route back within 15 s" wait_for 15 has_route
 echo "# route restored after $((($(now_us) - t0) / 1000)) ms"
@@ -51,9 +63,10 @@ mkdir -p /run/wireguard
 ln -sf /run/umbral/s1/crypto-wg0.uapi /run/wireguard/ubdrift.sock
 wgx set ubdrift peer "$s2key" remove
 rm -f /run/wireguard/ubdrift.sock
-check "removed by hand, s2's peer is gone from wg0" not has_peer "$s2key"
+check "removed by hand, s2's peer is gone from wg0 (status lists none)" \
+	sh -c '"$0" -N s1 status --json | jq -e ".domains.crypto.wireguard.peers | length == 0" >/dev/null' "$UMBRAL"
 t0=$(now_us)
-check "crypto puts the peer back within 12 s" wait_for 12 has_peer "$s2key"
+check "crypto puts the peer back within 12 s" wait_for 12 holds peers "$s2key"
 echo "# peer restored after $((($(now_us) - t0) / 1000)) ms"
 check "crypto's log says why" grep -q "differs from what the last apply set" \
 	/run/umbral-lab/logs/s1-crypto.log
@@ -62,15 +75,11 @@ check "s1-lan reaches s2-lan again" wait_for 10 ping_ok s1-lan 10.2.1.10
 # 4. After all that, a site added and removed reaches every domain's kernel.
 key=$(newkey)
 U site add s9 --key "$key" --endpoint 198.18.9.2:51820 --prefix 10.9.0.0/16 >/dev/null
-check "site add: red's secure set has the new prefix" \
-	sh -c 'ip netns exec s1-red nft list set inet umbral remote4 | grep -q 10.9.0.0/16'
-check "site add: crypto routes it to wg0" \
-	sh -c 'ip netns exec s1-crypto ip route show table 100 10.9.0.0/16 | grep -q "dev wg0"'
-check "site add: wg0 has the peer" has_peer "$key"
+check "site add: red's secure set has the new prefix" holds red_set 10.9.0.0/16
+check "site add: crypto routes it to wg0" holds crypto_routes "10.9.0.0/16 dev wg0"
+check "site add: wg0 has the peer" holds peers "$key"
 U site del s9 >/dev/null
-check "site del: red's secure set no longer has it" \
-	sh -c '! ip netns exec s1-red nft list set inet umbral remote4 | grep -q 10.9.0.0/16'
-check "site del: crypto's route is gone" \
-	sh -c '! ip netns exec s1-crypto ip route show table 100 | grep -q 10.9.0.0/16'
-check "site del: the peer is gone" not has_peer "$key"
+check "site del: red's secure set keeps s2's prefix, not s9's" holds red_set 10.2.0.0/16 10.9.0.0/16
+check "site del: crypto keeps s2's route, not s9's" holds crypto_routes "10.2.0.0/16 dev wg0" 10.9.0.0/16
+check "site del: wg0 keeps s2's peer, not s9's" holds peers "$s2key" "$key"
 check "s2 untouched throughout" ping_ok s1-lan 10.2.1.10

@@ -835,18 +835,16 @@ delete_elems(struct parsed *ps, const struct nlmsghdr *msg)
  * policies is the one between their batches, byte for byte.
  */
 static void
-check_walk(const struct policy *from, const struct policy *to, enum domain d, const void *fa,
-	   size_t la, const void *fb, size_t lb, const void *delta, size_t dlen)
+check_walk(const struct policy *from, const struct policy *to, enum domain d,
+	   struct nft_elemsets *ba, struct nft_elemsets *bb, const void *delta, size_t dlen)
 {
-	struct nft_elemsets *pa, *pb, *ba, *bb;
+	struct nft_elemsets *pa, *pb;
 	uint32_t seq = 100, seq2 = 1; /* check_delta's first number: the same bytes */
 	void *d2 = NULL, *same = NULL;
 	size_t l2 = 0, lsame = 0;
 
 	assert_int_equal(nft_elemsets_from_policy(from, d, &pa), 0);
 	assert_int_equal(nft_elemsets_from_policy(to, d, &pb), 0);
-	assert_int_equal(nft_elemsets_from_batch(fa, la, &ba), 0);
-	assert_int_equal(nft_elemsets_from_batch(fb, lb, &bb), 0);
 	assert_int_equal(nft_delta_sets(pa, ba, &seq2, &same, &lsame), 0);
 	assert_null(same);
 	assert_int_equal(nft_delta_sets(pb, bb, &seq2, &same, &lsame), 0);
@@ -858,8 +856,6 @@ check_walk(const struct policy *from, const struct policy *to, enum domain d, co
 	free(d2);
 	nft_elemsets_free(pa);
 	nft_elemsets_free(pb);
-	nft_elemsets_free(ba);
-	nft_elemsets_free(bb);
 }
 
 static void
@@ -869,13 +865,16 @@ check_delta(const struct policy *from, const struct policy *to, enum domain d)
 	char *fa, *fb;
 	size_t la, lb, dlen;
 	void *delta;
+	struct nft_elemsets *ba, *bb;
 	uint32_t seq = 100;
 
 	build(from, d, &a);
 	build(to, d, &b);
 	build_raw(from, d, &fa, &la);
 	build_raw(to, d, &fb, &lb);
-	assert_int_equal(nft_delta_between(fb, lb, fa, la, &seq, &delta, &dlen), 0);
+	assert_int_equal(nft_elemsets_from_batch(fa, la, &ba), 0);
+	assert_int_equal(nft_elemsets_from_batch(fb, lb, &bb), 0);
+	assert_int_equal(nft_delta_sets(bb, ba, &seq, &delta, &dlen), 0);
 	if (delta) {
 		const struct nlmsghdr *nlh = delta;
 		int left = (int)dlen;
@@ -901,7 +900,9 @@ check_delta(const struct policy *from, const struct policy *to, enum domain d)
 	}
 	if (from == to)
 		assert_null(delta);
-	check_walk(from, to, d, fa, la, fb, lb, delta, dlen);
+	check_walk(from, to, d, ba, bb, delta, dlen);
+	nft_elemsets_free(ba);
+	nft_elemsets_free(bb);
 	free(delta);
 	free(fa);
 	free(fb);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "policy/edit.h"
+#include "policy/explain.h"
 #include "tests/unit/unit_edit.h"
 
 #define KEY_A "HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw="
@@ -239,6 +240,41 @@ test_allowed_indexed(void **state)
 	policy_free(&p);
 }
 
+/* The peer explain names is the one WireGuard picks: the most specific allowed-ip. */
+static void
+test_explain_peer(void **state)
+{
+	static const struct {
+		const char *dst, *site;
+	} cases[] = {
+	    {"10.2.1.1", "s2"},	 /* s2's own /16 */
+	    {"10.2.5.1", "s3"},	 /* a /24 of it tunnelled to s3: longer */
+	    {"10.3.0.1", "s3"},	 /* s3's own */
+	    {"198.51.100.7", "s3"}, /* the hub's 0.0.0.0/0 */
+	};
+	struct policy p;
+	struct errbuf eb = {0};
+
+	(void)state;
+	policy_init(&p);
+	assert_int_equal(edit(&p, &eb, "node set --prefix 10.1.0.0/16"), 0);
+	assert_int_equal(edit(&p, &eb, "site add s2 --key " KEY_A " --prefix 10.2.0.0/16"), 0);
+	assert_int_equal(edit(&p, &eb, "site add s3 --key " KEY_B " --prefix 10.3.0.0/16"), 0);
+	assert_int_equal(edit(&p, &eb, "split add 10 --action tunnel --site s3 --dst 10.2.5.0/24"), 0);
+	assert_int_equal(edit(&p, &eb, "split add 20 --action tunnel --site s3 --dst 0.0.0.0/0"), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char line[64], *argv[2] = {line, (char *)cases[i].dst};
+		struct explain_pkt k;
+		struct explanation e;
+		snprintf(line, sizeof(line), "10.1.1.10");
+		assert_int_equal(explain_parse(2, argv, &k, &eb), 0);
+		policy_explain(&p, &k, &e);
+		assert_int_equal(e.path, PATH_TUNNEL);
+		assert_string_equal(e.site, cases[i].site);
+	}
+	policy_free(&p);
+}
+
 int
 main(void)
 {
@@ -248,6 +284,7 @@ main(void)
 		cmocka_unit_test(test_overlaps_found_in_any_order),
 		cmocka_unit_test(test_large_policy_validates),
 		cmocka_unit_test(test_allowed_indexed),
+		cmocka_unit_test(test_explain_peer),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_edit_and_print_round_trip),
 		cmocka_unit_test(test_bad_edits_change_nothing),
