@@ -205,6 +205,16 @@ test_large_policy_validates(void **state)
 	policy_free(&p);
 }
 
+/* This node 10.1/16, sites s2 (10.2/16) and s3 (10.3/16). */
+static void
+two_sites(struct policy *p, struct errbuf *eb)
+{
+	policy_init(p);
+	assert_int_equal(edit(p, eb, "node set --prefix 10.1.0.0/16"), 0);
+	assert_int_equal(edit(p, eb, "site add s2 --key " KEY_A " --prefix 10.2.0.0/16"), 0);
+	assert_int_equal(edit(p, eb, "site add s3 --key " KEY_B " --prefix 10.3.0.0/16"), 0);
+}
+
 /* A site's allowed-ips through the tunnel index are the ones policy_site_allowed gives. */
 static void
 test_allowed_indexed(void **state)
@@ -214,10 +224,7 @@ test_allowed_indexed(void **state)
 	struct tunnels t;
 
 	(void)state;
-	policy_init(&p);
-	assert_int_equal(edit(&p, &eb, "node set --prefix 10.1.0.0/16"), 0);
-	assert_int_equal(edit(&p, &eb, "site add s2 --key " KEY_A " --prefix 10.2.0.0/16"), 0);
-	assert_int_equal(edit(&p, &eb, "site add s3 --key " KEY_B " --prefix 10.3.0.0/16"), 0);
+	two_sites(&p, &eb);
 	assert_int_equal(edit(&p, &eb, "split add 30 --action tunnel --site s3 --dst 0.0.0.0/0"), 0);
 	assert_int_equal(edit(&p, &eb, "split add 10 --action tunnel --site s3 --dst 192.0.2.0/24"), 0);
 	assert_int_equal(edit(&p, &eb, "split add 20 --action tunnel --site s2 --dst 198.51.100.0/24"), 0);
@@ -256,10 +263,7 @@ test_explain_peer(void **state)
 	struct errbuf eb = {0};
 
 	(void)state;
-	policy_init(&p);
-	assert_int_equal(edit(&p, &eb, "node set --prefix 10.1.0.0/16"), 0);
-	assert_int_equal(edit(&p, &eb, "site add s2 --key " KEY_A " --prefix 10.2.0.0/16"), 0);
-	assert_int_equal(edit(&p, &eb, "site add s3 --key " KEY_B " --prefix 10.3.0.0/16"), 0);
+	two_sites(&p, &eb);
 	assert_int_equal(edit(&p, &eb, "split add 10 --action tunnel --site s3 --dst 10.2.5.0/24"), 0);
 	assert_int_equal(edit(&p, &eb, "split add 20 --action tunnel --site s3 --dst 0.0.0.0/0"), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
