@@ -143,8 +143,7 @@ prefix_cmp(const void *a, const void *b)
 
 /*
  * The site prefixes, sorted: a tunnel rule's destination that is one of them
- * already has its route. Built once per plan (a lookup per rule, not a walk
- * of 250 x 16 prefixes).
+ * is that site's. Built only when some site is stale.
  */
 static struct prefix *
 site_prefixes_sorted(const struct policy *p, size_t *n)
@@ -176,45 +175,123 @@ rule_dst_seen(const struct policy *p, size_t i)
 	return false;
 }
 
-static int
-plan_crypto(const struct policy *p, const struct prefix *mine, size_t nmine, struct plan *pl)
-{
-	size_t nsp = 0;
-	struct prefix *sp = site_prefixes_sorted(p, &nsp);
+/* A destination crypto sends into wg0, and whether its site is stale. */
+struct tunnel_dst {
+	const struct prefix *dst;
+	bool stale;
+};
 
-	if (!sp)
+/*
+ * Every destination that enters wg0: the site prefixes, then what tunnel
+ * rules send to a site (e.g. 0.0.0.0/0 to a hub) unless it is a site prefix
+ * already. Returns how many, or -ENOMEM.
+ */
+static ssize_t
+tunnel_dsts(const struct policy *p, struct tunnel_dst **out)
+{
+	size_t n = p->nrules, nsp = 0, k = 0;
+	struct prefix *sp = site_prefixes_sorted(p, &nsp);
+	struct tunnel_dst *v;
+
+	if (!sp || !(v = calloc(nsp + n + 1, sizeof(*v)))) {
+		free(sp);
 		return -ENOMEM;
-	plan_rule(pl, RULE_PRIO, TABLE_WG, MARK_WG, MARK_MASK);
-	plan_rule(pl, RULE_PRIO + 1, TABLE_SECURE, 0, 0);
-	plan_via(pl, TABLE_WG, NULL, TOPO_BLACK_TO_CRYPTO, IF_TO_BLACK);
-	plan_unreachable(pl, TABLE_WG);
-	/* No gateway: WireGuard's allowed-ips choose the peer. A stale site: unreachable. */
+	}
 	for (size_t i = 0; i < p->nsites; i++)
-		for (size_t j = 0; j < p->sites[i].nprefixes; j++) {
-			if (p->sites[i].stale)
-				plan_unreachable_dst(pl, TABLE_SECURE, &p->sites[i].prefixes[j]);
-			else
-				plan_dev(pl, TABLE_SECURE, &p->sites[i].prefixes[j], IF_WG);
-		}
-	/* What a tunnel rule sends to a site (e.g. 0.0.0.0/0 to a hub) also enters wg0. */
+		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
+			v[k++] = (struct tunnel_dst){&p->sites[i].prefixes[j], p->sites[i].stale};
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct split_rule *r = &p->rules[i];
 		const struct site *s;
+
 		if (r->action != SPLIT_TUNNEL ||
 		    bsearch(&r->dst, sp, nsp, sizeof(*sp), prefix_cmp) || rule_dst_seen(p, i))
 			continue;
 		s = policy_site_find(p, r->site);
-		if (s && s->stale)
-			plan_unreachable_dst(pl, TABLE_SECURE, &r->dst);
-		else
-			plan_dev(pl, TABLE_SECURE, &r->dst, IF_WG);
+		v[k++] = (struct tunnel_dst){&r->dst, s && s->stale};
 	}
+	free(sp);
+	*out = v;
+	return (ssize_t)k;
+}
+
+/* Whether a stale destination strictly contains e: e needs a route of its own. */
+static bool
+under_stale(const struct tunnel_dst *v, size_t n, const struct prefix *e)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].stale && v[i].dst->len < e->len &&
+		    prefix_contains(v[i].dst, e->family, e->addr))
+			return true;
+	return false;
+}
+
+/*
+ * Stale sites in the secure table: each stale destination unreachable, and
+ * each live one that a stale one contains (a site behind a stale hub's
+ * 0.0.0.0/0) routed into wg0 itself. A stale default is the table's own
+ * unreachable end, so that family gets no default into wg0 (*no_default).
+ */
+static int
+plan_stale(const struct policy *p, struct plan *pl, bool no_default[2])
+{
+	struct tunnel_dst *v;
+	ssize_t n = tunnel_dsts(p, &v);
+
+	if (n < 0)
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++) {
+		const struct prefix *d = v[i].dst;
+
+		if (v[i].stale && d->len == 0)
+			no_default[d->family == AF_INET6] = true;
+		else if (v[i].stale)
+			plan_unreachable_dst(pl, TABLE_SECURE, d);
+		else if (under_stale(v, (size_t)n, d))
+			plan_dev(pl, TABLE_SECURE, d, IF_WG);
+	}
+	free(v);
+	return 0;
+}
+
+static bool
+any_site_stale(const struct policy *p)
+{
+	for (size_t i = 0; i < p->nsites; i++)
+		if (p->sites[i].stale)
+			return true;
+	return false;
+}
+
+/*
+ * Crypto: its own WireGuard traffic (marked) goes to black; everything else
+ * takes the secure table, where one default route per family enters wg0
+ * and WireGuard's allowed-ips choose the peer, so routing is O(1) in the
+ * sites' prefixes and a site added or removed changes no route. What no
+ * peer claims, wg0 drops; crypto's forward chain passes wg0 only to and
+ * from red. With wg0 gone its routes go with it and the table's
+ * unreachable end drops (the kill switch).
+ */
+static int
+plan_crypto(const struct policy *p, const struct prefix *mine, size_t nmine, struct plan *pl)
+{
+	static const uint8_t families[] = {AF_INET, AF_INET6};
+	bool no_default[2] = {false, false};
+
+	plan_rule(pl, RULE_PRIO, TABLE_WG, MARK_WG, MARK_MASK);
+	plan_rule(pl, RULE_PRIO + 1, TABLE_SECURE, 0, 0);
+	plan_via(pl, TABLE_WG, NULL, TOPO_BLACK_TO_CRYPTO, IF_TO_BLACK);
+	plan_unreachable(pl, TABLE_WG);
+	if (any_site_stale(p) && plan_stale(p, pl, no_default) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < sizeof(families); i++)
+		if (!no_default[i])
+			plan_dev(pl, TABLE_SECURE, &(struct prefix){.family = families[i]}, IF_WG);
 	/* IPv6 node prefixes wait for IPv6 next hops on the internal links. */
 	for (size_t i = 0; i < nmine; i++)
 		if (mine[i].family == AF_INET)
 			plan_via(pl, TABLE_SECURE, &mine[i], TOPO_RED_TO_CRYPTO, IF_TO_RED);
 	plan_unreachable(pl, TABLE_SECURE);
-	free(sp);
 	return 0;
 }
 

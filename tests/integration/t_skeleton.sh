@@ -126,8 +126,9 @@ check "site add s9 succeeds" "$UMBRAL" -N s1 site add s9 --key "$other" --prefix
 check "site add s9 is revision $((rev + 1)) everywhere" [ "$(revision s1)" = "$((rev + 1))" ]
 check "red's remote set holds 10.9.0.0/16" \
 	sh -c "ip netns exec s1-red nft list set inet umbral remote4 | grep -q 10.9.0.0/16"
-check "crypto routes 10.9.0.0/16 into wg0" \
-	sh -c "ip netns exec s1-crypto ip route show table 100 | grep -q '10.9.0.0/16 dev wg0'"
+check "crypto sends 10.9.0.0/16 into wg0, where s9's allowed-ips take it" \
+	sh -c "ip netns exec s1-crypto ip route get 10.9.1.1 | grep -q 'dev wg0' &&
+		'$UMBRAL' -N s1 status --json | jq -e '[.domains.crypto.wireguard.peers[].allowed_ips[]] | index(\"10.9.0.0/16\")' >/dev/null"
 check "site del s9 succeeds" "$UMBRAL" -N s1 site del s9
 check "s9 is gone from red's remote set" \
 	sh -c "! ip netns exec s1-red nft list set inet umbral remote4 | grep -q 10.9.0.0/16"

@@ -218,6 +218,34 @@ test_plan_red_large(void **state)
 	policy_free(&p);
 }
 
+/* The route in table with this destination and type, or NULL. */
+static const struct route_want *
+route_or_null(const struct planned *pl, uint32_t table, const char *dst, uint8_t type)
+{
+	struct prefix want = {0};
+	struct errbuf eb = {0};
+
+	assert_int_equal(prefix_parse(dst, &want, "", &eb), 0);
+	for (size_t i = 0; i < pl->nr; i++)
+		if (pl->r[i].table == table && pl->r[i].type == type &&
+		    memcmp(&pl->r[i].dst, &want, sizeof(want)) == 0)
+			return &pl->r[i];
+	return NULL;
+}
+
+/* Crypto's secure table sends this destination into wg0 by a route of its own. */
+static void
+check_into_wg(const struct planned *pl, const char *dst)
+{
+	const struct route_want *r = route_or_null(pl, TABLE_SECURE, dst, RTN_UNICAST);
+
+	if (!r)
+		fail_msg("no route %s dev %s", dst, IF_WG);
+	assert_false(r->has_gw);
+	assert_string_equal(r->dev, IF_WG);
+	assert_int_equal(r->metric, 0);
+}
+
 static void
 check_crypto(enum node_mode mode)
 {
@@ -230,20 +258,17 @@ check_crypto(enum node_mode mode)
 	assert_int_equal(pl.nu, 4);
 	check_rule(&pl, RULE_PRIO, TABLE_WG, MARK_WG, MARK_MASK);
 	check_rule(&pl, RULE_PRIO + 1, TABLE_SECURE, 0, 0);
-	/* WG: default + 2 unreachable; SECURE: 4 site + 1 node (v4 only) + 2 unreachable. */
-	assert_int_equal(pl.nr, 10);
+	/* WG: default + 2 unreachable; SECURE: 2 defaults + 1 node (v4 only) + 2 unreachable. */
+	assert_int_equal(pl.nr, 8);
 	check_via(find_route(&pl, TABLE_WG, "default", RTN_UNICAST), TOPO_BLACK_TO_CRYPTO,
 		  IF_TO_BLACK, 0);
 	check_unreachable(&pl, TABLE_WG);
 	check_unreachable(&pl, TABLE_SECURE);
-	for (size_t i = 0; i < 4; i++) {
-		const struct route_want *r = find_route(&pl, TABLE_SECURE, sites[i], RTN_UNICAST);
-
-		assert_false(r->has_gw);
-		assert_string_equal(r->dev, IF_WG);
-		assert_int_equal(r->metric, 0);
-	}
-	assert_int_equal(count_routes(&pl, AF_INET6, TABLE_SECURE, RTN_UNICAST), 2);
+	/* WireGuard's allowed-ips choose the peer: no route per site prefix. */
+	check_into_wg(&pl, "0.0.0.0/0");
+	check_into_wg(&pl, "::/0");
+	for (size_t i = 0; i < 4; i++)
+		assert_null(route_or_null(&pl, TABLE_SECURE, sites[i], RTN_UNICAST));
 	check_via(find_route(&pl, TABLE_SECURE, "10.1.0.0/16", RTN_UNICAST), TOPO_RED_TO_CRYPTO,
 		  IF_TO_RED, 0);
 	planned_free(&pl);
@@ -256,6 +281,61 @@ test_plan_crypto(void **state)
 	(void)state;
 	check_crypto(MODE_SMALL);
 	check_crypto(MODE_LARGE);
+}
+
+static void
+add_tunnel(struct policy *p, uint16_t prio, const char *dst, const char *site)
+{
+	struct split_rule r = {.priority = prio, .has_dst = true, .action = SPLIT_TUNNEL};
+	struct errbuf eb = {0};
+
+	assert_int_equal(prefix_parse(dst, &r.dst, "", &eb), 0);
+	snprintf(r.site, sizeof(r.site), "%s", site);
+	p->rules = realloc(p->rules, (p->nrules + 1) * sizeof(*p->rules));
+	assert_non_null(p->rules);
+	p->rules[p->nrules++] = r;
+}
+
+/*
+ * A stale site's destinations are unreachable; a live site inside a stale
+ * one (behind a stale hub's 0.0.0.0/0) keeps a route of its own into wg0,
+ * and a stale default leaves that family to the table's unreachable end.
+ */
+static void
+test_plan_crypto_stale(void **state)
+{
+	struct policy p;
+	struct planned pl;
+
+	(void)state;
+	make_policy(&p, MODE_SMALL);
+	add_site(&p, "hub", "10.4.0.0/16", NULL);
+	add_tunnel(&p, 10, "0.0.0.0/0", "hub");
+	add_tunnel(&p, 20, "10.2.0.0/16", "hub"); /* a site prefix: s2's own route decides */
+	add_tunnel(&p, 30, "10.2.5.0/24", "three");
+	policy_site_find(&p, "two")->stale = true;
+	plan(&p, DOMAIN_CRYPTO, &pl);
+	assert_non_null(route_or_null(&pl, TABLE_SECURE, "10.2.0.0/16", RTN_UNREACHABLE));
+	assert_non_null(route_or_null(&pl, TABLE_SECURE, "fd00:0:2::/48", RTN_UNREACHABLE));
+	check_into_wg(&pl, "10.2.5.0/24"); /* three's, inside stale two */
+	assert_null(route_or_null(&pl, TABLE_SECURE, "10.3.0.0/16", RTN_UNICAST));
+	check_into_wg(&pl, "0.0.0.0/0");
+	planned_free(&pl);
+
+	policy_site_find(&p, "hub")->stale = true;
+	plan(&p, DOMAIN_CRYPTO, &pl);
+	assert_null(route_or_null(&pl, TABLE_SECURE, "0.0.0.0/0", RTN_UNICAST));
+	/* IPv4 unreachable: two's, the hub's and the end; the stale default is the end. */
+	assert_int_equal(count_routes(&pl, AF_INET, TABLE_SECURE, RTN_UNREACHABLE), 3);
+	assert_int_equal(route_or_null(&pl, TABLE_SECURE, "0.0.0.0/0", RTN_UNREACHABLE)->metric,
+			 ROUTE_METRIC_LAST);
+	check_into_wg(&pl, "::/0");
+	assert_non_null(route_or_null(&pl, TABLE_SECURE, "10.4.0.0/16", RTN_UNREACHABLE));
+	check_into_wg(&pl, "10.3.0.0/16"); /* live, under the stale hub's default */
+	check_into_wg(&pl, "10.2.5.0/24");
+	assert_null(route_or_null(&pl, TABLE_SECURE, "fd00:0:3::/48", RTN_UNICAST));
+	planned_free(&pl);
+	policy_free(&p);
 }
 
 static void
@@ -291,7 +371,7 @@ test_plan_empty_and_bad(void **state)
 	assert_int_equal(pl.nu, 0);
 	planned_free(&pl);
 	plan(&p, DOMAIN_CRYPTO, &pl);
-	assert_int_equal(pl.nr, 5); /* WG: default + 2 unreachable; SECURE: 2 unreachable */
+	assert_int_equal(pl.nr, 7); /* WG: default + 2 unreachable; SECURE: 2 into wg0, 2 unreachable */
 	planned_free(&pl);
 	pl = (struct planned){0};
 	assert_int_equal(route_plan(&p, DOMAIN_COUNT, &pl.r, &pl.nr, &pl.u, &pl.nu), -EINVAL);
@@ -562,6 +642,7 @@ main(void)
 	    cmocka_unit_test(test_plan_red_small),
 	    cmocka_unit_test(test_plan_red_large),
 	    cmocka_unit_test(test_plan_crypto),
+	    cmocka_unit_test(test_plan_crypto_stale),
 	    cmocka_unit_test(test_plan_black),
 	    cmocka_unit_test(test_plan_empty_and_bad),
 	    cmocka_unit_test(test_build_route),
