@@ -379,7 +379,7 @@ nft_elemsets_from_policy(const struct policy *p, enum domain d, struct nft_elems
 	if (!s)
 		return -ENOMEM;
 	for (int i = 0; i < NFT_STATIC_SETS; i++)
-		s->present[i] = i < NFT_NSETS || nft_guarded(d);
+		s->present[i] = i < NFT_NSETS ? nft_has_prefix_sets(d) : nft_guarded(d);
 	return elemsets_done(s, nft_walk_elems(p, d, policy_sink, s), out);
 }
 

@@ -48,6 +48,8 @@ enum nft_set_idx {
 };
 
 const char *nft_set_name(enum nft_set_idx i);
+/* Whether domain d's table holds the four prefix sets (red and black do). */
+bool nft_has_prefix_sets(enum domain d);
 int nft_set_family(enum nft_set_idx i);
 /* Dumps the elements of set i of our table through cb. Returns nl_talk's result or -ENOMEM. */
 int nft_set_dump(struct mnl_socket *nl, enum nft_set_idx i, mnl_cb_t cb, void *data);

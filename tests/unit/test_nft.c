@@ -608,6 +608,9 @@ test_crypto(void **state)
 	/* Clamps come before the accepts, which end evaluation. */
 	assert_non_null(strstr(ps.rules[0], "tcpmss"));
 	assert_non_null(strstr(ps.rules[1], "tcpmss"));
+	/* No prefix sets: crypto's forward chain goes by interface only. */
+	for (int i = 0; i < ps.nsets; i++)
+		assert_null(strstr("local4 local6 remote4 remote6", ps.sets[i].name));
 	parsed_free(&ps);
 	policy_free(&p);
 }
@@ -679,7 +682,8 @@ test_guard(void **state)
 		}
 		assert_string_equal(ps.objs[0], "never");
 		assert_int_equal(ps.nobjs, d == DOMAIN_RED ? 1 : 3);
-		assert_int_equal(ps.nsets, d == DOMAIN_RED ? 4 : 10);
+		/* Red: the 4 prefix sets; black: those and the guard's 6; crypto: the guard's. */
+		assert_int_equal(ps.nsets, d == DOMAIN_RED ? 4 : d == DOMAIN_BLACK ? 10 : 6);
 		parsed_free(&ps);
 	}
 	/* red: DHCP in and out on the LAN, pings limited; nothing else of its own */
