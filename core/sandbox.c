@@ -54,6 +54,8 @@ static const char *const sys_common[] = {
 /* crypto: wireguard-go's UAPI socket, its liveness and its sockets' buffers (wg/wggo*.c). */
 static const char *const sys_crypto[] = {
 	"chmod", "fchmodat", "wait4", "pidfd_open", "pidfd_getfd",
+	/* glibc's fork, in the keystore's Argon2id child (wg/keystore.c) */
+	"set_robust_list",
 };
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -77,6 +79,9 @@ struct arg_rule {
 
 #define INT_ARG 0xffffffffULL /* the kernel reads these as 32-bit ints */
 #define WX ((uint64_t)(PROT_WRITE | PROT_EXEC))
+#define NS_BITS                                                                                    \
+	((uint64_t)(CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC |     \
+		    CLONE_NEWUTS | CLONE_NEWCGROUP))
 
 static const struct arg_rule args_common[] = {
 	{"socket", 0, INT_ARG, AF_UNIX},
@@ -110,6 +115,8 @@ static const struct arg_rule args_crypto[] = {
 	{"ioctl", 1, INT_ARG, TUNSETIFF},
 	/* TSO on to-red (policy/offload.c) */
 	{"ioctl", 1, INT_ARG, SIOCETHTOOL},
+	/* The keystore's Argon2id runs in a child (wg/keystore.c): a plain fork, no thread. */
+	{"clone", 0, CLONE_VM | CLONE_THREAD | NS_BITS, 0},
 	/* wireguard-go: is it alive, stop one that did not come up */
 	{"kill", 1, INT_ARG, 0},
 	{"kill", 1, INT_ARG, SIGTERM},

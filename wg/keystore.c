@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -62,21 +64,73 @@ secret_ok(const uint8_t *secret, size_t len)
 	return secret && len > 0 && len <= KEYSTORE_SECRET_MAX;
 }
 
-/* The box key, in sodium memory: the caller sodium_free()s *key. */
+/* Reads exactly len bytes, or fails. */
+static int
+read_full(int fd, uint8_t *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The child's side: derive, hand over the key, exit without the parent's atexit work. */
+static void __attribute__((noreturn))
+derive_child(int fd, uint8_t *key, const uint8_t *secret, size_t len, const uint8_t *salt,
+	     uint64_t ops, uint64_t mem)
+{
+	bool ok = crypto_pwhash(key, crypto_secretbox_KEYBYTES, (const char *)secret, len, salt,
+				ops, (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) == 0 &&
+		  write(fd, key, crypto_secretbox_KEYBYTES) == crypto_secretbox_KEYBYTES;
+	_exit(ok ? 0 : 1);
+}
+
+/*
+ * The box key, in sodium memory: the caller sodium_free()s *key.
+ * Argon2id works in its memory limit (64 MiB for the interactive level),
+ * so it runs in a child that hands back only the 32-byte key over a pipe
+ * and exits: the daemon's own peak memory stays that of its policy, and
+ * Argon2's blocks, derived from the secret, go with the child.
+ */
 static int
 derive(uint8_t **key, const uint8_t *secret, size_t len, const uint8_t *salt, uint64_t ops,
        uint64_t mem)
 {
-	*key = sodium_malloc(crypto_secretbox_KEYBYTES);
-	if (!*key)
+	int fds[2], status = 0, ret;
+	pid_t pid;
+
+	if (!(*key = sodium_malloc(crypto_secretbox_KEYBYTES)))
 		return -ENOMEM;
-	if (crypto_pwhash(*key, crypto_secretbox_KEYBYTES, (const char *)secret, len, salt, ops,
-			  (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-		sodium_free(*key);
-		*key = NULL;
-		return -ENOMEM; /* Argon2 fails only when it cannot get its memory */
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		ret = -errno;
+		goto fail;
 	}
-	return 0;
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		derive_child(fds[1], *key, secret, len, salt, ops, mem);
+	}
+	ret = pid < 0 ? -errno : 0;
+	close(fds[1]);
+	if (ret == 0)
+		ret = read_full(fds[0], *key, crypto_secretbox_KEYBYTES);
+	close(fds[0]);
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* The child exits 1 only when Argon2 cannot get its memory; a signal is -EIO. */
+	if (pid > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		ret = WIFEXITED(status) ? -ENOMEM : -EIO;
+	if (ret == 0)
+		return 0;
+fail:
+	sodium_free(*key);
+	*key = NULL;
+	return ret;
 }
 
 /* Fills file with priv sealed under secret, with a fresh salt and nonce. */
