@@ -388,7 +388,13 @@ open_arp(struct dhcpd *d)
 
 	if (d->conf.probe_ms == 0)
 		return;
-	d->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	/*
+	 * Protocol 0: the socket hears nothing until bind names ARP and the
+	 * link. Opened with ETH_P_ARP it would hook every link at once, and bind
+	 * would unhook it first, waiting out an RCU grace period (12 ms of red's
+	 * first apply).
+	 */
+	d->arp_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->arp_fd < 0 || bind(d->arp_fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		log_warnx("dhcpd_start: ARP probe socket on %s: %s; offering without probes",
 			  d->conf.ifname, strerror(errno));
