@@ -56,8 +56,10 @@ cmd_status(struct daemon *d, int argc, char **argv, struct buf *out)
 		guardwatch_status(d, true, out);
 		if (d->domain == DOMAIN_CRYPTO)
 			crypto_status_json(d, out);
-		if (d->domain == DOMAIN_RED)
+		if (d->domain == DOMAIN_RED) {
+			red_ct_status(d, true, out);
 			red_status_json(d, out);
+		}
 		buf_puts(out, "}\n");
 		return CTL_OK;
 	}
@@ -70,8 +72,10 @@ cmd_status(struct daemon *d, int argc, char **argv, struct buf *out)
 	guardwatch_status(d, false, out);
 	if (d->domain == DOMAIN_CRYPTO)
 		crypto_status_text(d, out);
-	if (d->domain == DOMAIN_RED)
+	if (d->domain == DOMAIN_RED) {
+		red_ct_status(d, false, out);
 		red_status_text(d, out);
+	}
 	return CTL_OK;
 }
 
@@ -202,16 +206,18 @@ change_opts_parse(int argc, char **argv, struct change_opts *o)
  * The filter is already right if this fails: say so, but do not undo.
  */
 static void
-prune_flows(const struct policy *old, const struct policy *next)
+prune_flows(struct daemon *d, const struct policy *old, const struct policy *next)
 {
-	size_t n = 0;
-	int ret = ct_prune(old, next, &n);
+	struct ct_pruned r;
+	int ret = ct_prune(old, next, d->ct, &r);
 
 	if (ret < 0)
 		log_warnx("conntrack: cannot prune flows of the old policy: %s", strerror(-ret));
-	else if (n)
-		log_info("conntrack: %zu flow%s the new policy routes differently deleted", n,
-			 n == 1 ? "" : "s");
+	else if (r.deleted)
+		log_info("conntrack: %zu flow%s the new policy routes differently deleted, of %zu "
+			 "%s",
+			 r.deleted, r.deleted == 1 ? "" : "s", r.looked,
+			 r.dumped ? "in the table" : "tracked");
 }
 
 int
@@ -229,7 +235,7 @@ daemon_commit(struct daemon *d, struct policy *next, const char *author, const c
 		return CTL_FAILED;
 	}
 	if (d->domain == DOMAIN_RED)
-		prune_flows(&d->policy, next);
+		prune_flows(d, &d->policy, next);
 	ret = store_commit_change(d->store, &d->policy, next, author, comment);
 	if (ret < 0) {
 		buf_printf(out, "%s: cannot store revision %lld: %s; nothing changed\n",

@@ -80,6 +80,9 @@ struct daemon {
 	struct dhcpd_conf *dhcp_conf; /* what it serves now */
 	struct lease_store *leases;
 	char dhcp_state[96];
+	/* red only: its flows, from conntrack events, for the prune after a change (NULL: dumps) */
+	struct ct_track *ct;
+	ev_io ct_io;
 	/* crypto only */
 	struct wg *wg;
 	uint8_t *privkey;	    /* sodium_malloc'd; NULL while locked or before a key exists */
@@ -165,6 +168,10 @@ int admin_confirm(struct daemon *d, const struct ctl_peer *peer, struct buf *out
 void admin_status(struct daemon *d, bool json, struct buf *out);
 /* red role (core/red.c): the DHCP server follows the policy; never fails an apply. */
 void red_apply(struct daemon *d, const struct policy *p);
+/* Starts following red's flows (policy/ct_track.h); without it a prune dumps the table. */
+void red_init(struct daemon *d);
+/* status: how many of red's flows are tracked, or why a change reads the whole table */
+void red_ct_status(struct daemon *d, bool json, struct buf *out);
 void red_status_json(struct daemon *d, struct buf *out);
 void red_status_text(struct daemon *d, struct buf *out);
 /* "dhcp leases|stats [--json]" */

@@ -90,6 +90,24 @@ next_seq(void)
 	return ++seq;
 }
 
+static struct mnl_socket *netfilter_nl;
+
+struct mnl_socket *
+nl_netfilter(void)
+{
+	if (!netfilter_nl)
+		netfilter_nl = nl_open(NETLINK_NETFILTER);
+	return netfilter_nl;
+}
+
+void
+nl_netfilter_close(void)
+{
+	if (netfilter_nl)
+		mnl_socket_close(netfilter_nl);
+	netfilter_nl = NULL;
+}
+
 int
 nl_talk(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {

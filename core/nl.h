@@ -15,6 +15,16 @@
 struct mnl_socket *nl_open(int bus);
 
 /*
+ * The netfilter socket (nftables, conntrack) of this process, opened on
+ * first use and kept open: closing a netfilter socket waits for the kernel
+ * to finish destroying what its last requests removed (an RCU grace period,
+ * 8-15 ms here: set elements of a site removed, conntrack entries deleted).
+ * NULL with errno set. After an error, close it: the next call opens a fresh one.
+ */
+struct mnl_socket *nl_netfilter(void);
+void nl_netfilter_close(void);
+
+/*
  * Sends the message at nlh (sequence and NLM_F_ACK are set here) and reads
  * replies until the ack or the end of a dump, calling cb (may be NULL) for
  * each data message. Returns 0, or the negative errno the kernel answered.

@@ -18,6 +18,8 @@
 #include "core/daemon.h"
 #include "core/dhcpd.h"
 #include "core/log.h"
+#include "policy/ct.h"
+#include "policy/ct_track.h"
 #include "policy/lan.h"
 #include "storage/lease.h"
 
@@ -149,9 +151,50 @@ red_apply(struct daemon *d, const struct policy *p)
 	}
 }
 
+/*
+ * Enough for a site's LAN; past it the prune reads the whole table again.
+ * About 120 bytes a flow, in a table kept at most half full.
+ */
+#define CT_TRACK_MAX 16384
+
+static void
+ct_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct daemon *d = w->data;
+
+	(void)loop;
+	(void)revents;
+	ct_track_drain(d->ct);
+}
+
+void
+red_init(struct daemon *d)
+{
+	int ret = ct_track_open(CT_TRACK_MAX, &d->ct);
+
+	if (ret < 0) {
+		log_warnx("conntrack events: %s; each change's prune reads the whole table",
+			  strerror(-ret));
+		d->ct = NULL;
+		return;
+	}
+	ev_io_init(&d->ct_io, ct_cb, ct_track_fd(d->ct), EV_READ);
+	d->ct_io.data = d;
+	ev_io_start(d->loop, &d->ct_io);
+	/* The flows from before the start; the first change would read them otherwise. */
+	if ((ret = ct_sync(d->ct)) < 0)
+		log_warnx("conntrack: cannot read the table: %s; the first change will",
+			  strerror(-ret));
+}
+
 void
 red_fini(struct daemon *d)
 {
+	if (d->ct) {
+		ev_io_stop(d->loop, &d->ct_io);
+		ct_track_close(d->ct);
+		d->ct = NULL;
+	}
 	dhcpd_stop(d->dhcpd);
 	d->dhcpd = NULL;
 	free(d->dhcp_conf);
@@ -192,6 +235,27 @@ stat_get(const struct dhcpd_stats *s, size_t i)
 
 	memcpy(&v, (const char *)s + stat_fields[i].off, sizeof(v));
 	return v;
+}
+
+void
+red_ct_status(struct daemon *d, bool json, struct buf *out)
+{
+	bool complete;
+
+	ct_track_drain(d->ct);
+	complete = ct_track_valid(d->ct);
+	if (json) {
+		buf_printf(out, ",\"conntrack\":{\"tracked\":%zu,\"complete\":%s,\"why\":",
+			   ct_track_count(d->ct), complete ? "true" : "false");
+		buf_json_str(out, ct_track_why(d->ct));
+		buf_puts(out, "}");
+	} else if (complete) {
+		buf_printf(out, "  conntrack: %zu flow%s tracked\n", ct_track_count(d->ct),
+			   ct_track_count(d->ct) == 1 ? "" : "s");
+	} else {
+		buf_printf(out, "  conntrack: flows not tracked (%s); a change reads the whole table\n",
+			   ct_track_why(d->ct));
+	}
 }
 
 void

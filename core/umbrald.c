@@ -307,6 +307,8 @@ start_serving(struct daemon *d)
 
 	if (d->domain == DOMAIN_CRYPTO && (ret = crypto_init(d)) < 0)
 		fatalx("crypto: %s", strerror(-ret));
+	if (d->domain == DOMAIN_RED)
+		red_init(d);
 	admin_init(d);
 	admin_refused_init(d);
 	admin_rotate_init(d);
@@ -321,12 +323,13 @@ start_applying(struct daemon *d)
 	struct errbuf eb = {0};
 	int ret;
 
+	/* Watching before the first apply: a link that changes after it is not missed. */
+	if ((ret = linkwatch_open(d->loop, link_event, d, &d->links)) < 0)
+		fatalx("link events: %s", strerror(-ret));
 	if (daemon_apply(d, &d->policy, &eb) < 0)
 		daemon_reapply_soon(d); /* links may not be there yet: the watcher retries */
 	guardwatch_start(d);
 	daemon_check_start(d);
-	if ((ret = linkwatch_open(d->loop, link_event, d, &d->links)) < 0)
-		fatalx("link events: %s", strerror(-ret));
 }
 
 /* Root, before anything is opened: the user to become; crypto forks wireguard-go's launcher. */

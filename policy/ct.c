@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * policy/ct.c — deletes the conntrack entries a policy change made wrong.
- * One dump of the table (ctnetlink), then one delete per entry whose path
- * changed, naming it by its original tuple copied from the dump.
+ * The flows come from red's tracker (policy/ct_track.h) or, when it does
+ * not know them all, from one dump of the table; then one delete per entry
+ * whose path changed, naming it by its original tuple.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,16 +19,19 @@
 #include "core/log.h"
 #include "core/nl.h"
 #include "policy/ct.h"
+#include "policy/ct_track.h"
 
 /* An entry to delete: its family and its CTA_TUPLE_ORIG attribute as dumped. */
 struct victim {
 	uint8_t family;
 	uint16_t len;
-	uint8_t tuple[256];
+	uint8_t tuple[256] __attribute__((aligned(4)));
 };
 
 struct prune {
 	const struct policy *old, *new;
+	size_t looked;
+	struct ct_track *track; /* NULL, or the tracker that starts over from the dump */
 	struct victim *v;
 	size_t n, cap;
 	int err;
@@ -86,25 +90,35 @@ orig_tuple(const struct nlmsghdr *nlh)
 	return NULL;
 }
 
-int
-ct_msg_tuple(const struct nlmsghdr *nlh, struct explain_pkt *pkt)
+/* Reads an original tuple (a CTA_TUPLE_ORIG attribute) of this family into *pkt. */
+static int
+tuple_parse(uint8_t family, const struct nlattr *t, struct explain_pkt *pkt)
 {
-	const struct nfgenmsg *g;
-	const struct nlattr *t, *ip, *proto;
+	const struct nlattr *ip, *proto;
 
-	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*g))
-		return -EINVAL;
-	g = mnl_nlmsg_get_payload(nlh);
-	if (g->nfgen_family != AF_INET && g->nfgen_family != AF_INET6)
+	if (family != AF_INET && family != AF_INET6)
 		return -EINVAL;
 	memset(pkt, 0, sizeof(*pkt));
-	pkt->family = g->nfgen_family;
-	if (!(t = orig_tuple(nlh)) || !(ip = nested(t, CTA_TUPLE_IP)) ||
-	    tuple_ip(ip, pkt->family, pkt) < 0)
+	pkt->family = family;
+	if (!(ip = nested(t, CTA_TUPLE_IP)) || tuple_ip(ip, family, pkt) < 0)
 		return -EINVAL;
 	if ((proto = nested(t, CTA_TUPLE_PROTO)))
 		tuple_proto(proto, pkt);
 	return 0;
+}
+
+int
+ct_msg_tuple(const struct nlmsghdr *nlh, struct explain_pkt *pkt)
+{
+	const struct nfgenmsg *g;
+	const struct nlattr *t;
+
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*g))
+		return -EINVAL;
+	g = mnl_nlmsg_get_payload(nlh);
+	if (!(t = orig_tuple(nlh)))
+		return -EINVAL;
+	return tuple_parse(g->nfgen_family, t, pkt);
 }
 
 /*
@@ -144,15 +158,33 @@ victim_add(struct prune *pr, uint8_t family, const struct nlattr *tuple)
 	return 0;
 }
 
+/* One flow: a victim if its path changed. */
 static int
-dump_cb(const struct nlmsghdr *nlh, void *data)
+consider(uint8_t family, const struct nlattr *tuple, void *data)
 {
 	struct prune *pr = data;
 	struct explain_pkt pkt;
 
-	if (ct_msg_tuple(nlh, &pkt) < 0 || !path_changed(pr->old, pr->new, &pkt))
+	pr->looked++;
+	if (!pr->old || tuple_parse(family, tuple, &pkt) < 0 ||
+	    !path_changed(pr->old, pr->new, &pkt))
+		return 0;
+	return victim_add(pr, family, tuple);
+}
+
+/* A dumped entry: considered, and put in the tracker that starts over from this dump. */
+static int
+dump_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct prune *pr = data;
+	const struct nlattr *tuple = orig_tuple(nlh);
+	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
+
+	if (!tuple || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*g))
 		return MNL_CB_OK;
-	pr->err = victim_add(pr, pkt.family, orig_tuple(nlh));
+	if (pr->track)
+		ct_track_add(pr->track, g->nfgen_family, tuple);
+	pr->err = consider(g->nfgen_family, tuple, pr);
 	return pr->err < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
@@ -183,27 +215,73 @@ delete_one(struct mnl_socket *nl, const struct victim *v)
 	return ret == -ENOENT ? 0 : ret; /* it ended meanwhile */
 }
 
-int
-ct_prune(const struct policy *old, const struct policy *new, size_t *deleted)
+/*
+ * The victims: from the tracker's flows when it knows them all (valid), else
+ * from a dump of the table, from which the tracker t (NULL: none) starts over.
+ */
+static int
+find_victims(struct mnl_socket *nl, struct ct_track *t, bool valid, struct prune *pr)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct prune pr = {.old = old, .new = new};
-	struct mnl_socket *nl = nl_open(NETLINK_NETFILTER);
 	int ret;
 
-	if (deleted)
-		*deleted = 0;
+	if (valid)
+		return ct_track_each(t, consider, pr);
+	if (t) {
+		log_debug("conntrack: reading the whole table (%s)", ct_track_why(t));
+		ct_track_reset(t);
+		pr->track = t;
+	}
+	ret = nl_talk(nl, ct_msg(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC), dump_cb, pr);
+	if (pr->err < 0)
+		ret = pr->err;
+	if (t && ret == 0)
+		ct_track_resynced(t);
+	return ret;
+}
+
+int
+ct_prune(const struct policy *old, const struct policy *new, struct ct_track *t,
+	 struct ct_pruned *out)
+{
+	struct prune pr = {.old = old, .new = new};
+	struct mnl_socket *nl = nl_netfilter();
+	bool dumped;
+	int ret;
+
+	if (out)
+		*out = (struct ct_pruned){0};
 	if (!nl)
 		return -errno;
-	ret = nl_talk(nl, ct_msg(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, AF_UNSPEC), dump_cb, &pr);
-	if (pr.err < 0)
-		ret = pr.err;
-	for (size_t i = 0; ret == 0 && i < pr.n; i++)
+	ct_track_drain(t);
+	dumped = !ct_track_valid(t);
+	ret = find_victims(nl, t, !dumped, &pr);
+	for (size_t i = 0; ret == 0 && i < pr.n; i++) {
 		ret = delete_one(nl, &pr.v[i]);
-	if (ret == 0 && deleted)
-		*deleted = pr.n;
+		if (ret == 0 && t) /* deleted, or gone meanwhile: either way not a flow now */
+			ct_track_remove(t, pr.v[i].family, (const struct nlattr *)pr.v[i].tuple);
+	}
+	if (ret == 0 && out)
+		*out = (struct ct_pruned){.looked = pr.looked, .deleted = pr.n, .dumped = dumped};
+	if (ret < 0)
+		nl_netfilter_close();
 	free(pr.v);
-	mnl_socket_close(nl);
+	return ret;
+}
+
+int
+ct_sync(struct ct_track *t)
+{
+	struct prune pr = {0}; /* no policies: every flow is only tracked */
+	struct mnl_socket *nl = nl_netfilter();
+	int ret;
+
+	if (!nl)
+		return -errno;
+	ct_track_drain(t);
+	if ((ret = find_victims(nl, t, false, &pr)) < 0)
+		nl_netfilter_close();
+	free(pr.v);
 	return ret;
 }
 
@@ -211,12 +289,13 @@ int
 ct_flush(void)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mnl_socket *nl = nl_open(NETLINK_NETFILTER);
+	struct mnl_socket *nl = nl_netfilter();
 	int ret;
 
 	if (!nl)
 		return -errno;
 	ret = nl_talk(nl, ct_msg(buf, IPCTNL_MSG_CT_DELETE, 0, AF_UNSPEC), NULL, NULL);
-	mnl_socket_close(nl);
+	if (ret < 0)
+		nl_netfilter_close();
 	return ret;
 }

@@ -7,11 +7,12 @@
  * deletes (ctnetlink) every entry of the current network namespace whose
  * path, as policy_explain() computes it from the entry's original tuple,
  * differs between the old and the new policy: its next packet is then judged
- * by the new policy.
+ * by the new policy. The entries come from red's tracker (policy/ct_track.h).
  */
 #ifndef UMBRAL_CT_H
 #define UMBRAL_CT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,12 +21,25 @@
 #include "policy/explain.h"
 #include "policy/policy.h"
 
+struct ct_track;
+
+/* What a prune did: flows looked at, where from, and how many deleted. */
+struct ct_pruned {
+	size_t looked, deleted;
+	bool dumped; /* from a dump of the table, not from the tracker */
+};
+
 /*
- * Deletes the entries whose path changed from old to new. *deleted (may be
- * NULL) counts them. Returns 0 or a negative errno; an entry that vanished
- * meanwhile is not an error.
+ * Deletes the entries whose path changed from old to new. The flows are t's
+ * when t knows them all; otherwise (or t NULL) a dump of the table's, from
+ * which t starts over. *out (may be NULL) says what it did. Returns 0 or a
+ * negative errno; an entry that vanished meanwhile is not an error.
  */
-int ct_prune(const struct policy *old, const struct policy *new, size_t *deleted);
+int ct_prune(const struct policy *old, const struct policy *new, struct ct_track *t,
+	     struct ct_pruned *out);
+
+/* Fills t from a dump of the table, so that it knows every flow from now on. */
+int ct_sync(struct ct_track *t);
 
 /*
  * Deletes every entry of this network namespace. Black does when its WAN

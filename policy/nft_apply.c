@@ -86,13 +86,13 @@ kernel_digest(struct mnl_socket *nl, char hex[NFT_DIGEST_HEX + 1])
 int
 nft_kernel_digest(char hex[NFT_DIGEST_HEX + 1])
 {
-	struct mnl_socket *nl = nl_open(NETLINK_NETFILTER);
+	struct mnl_socket *nl = nl_netfilter();
 	int ret;
 
 	if (!nl)
 		return -errno;
-	ret = kernel_digest(nl, hex);
-	mnl_socket_close(nl);
+	if ((ret = kernel_digest(nl, hex)) < 0 && ret != -ENOENT)
+		nl_netfilter_close();
 	return ret;
 }
 
@@ -238,7 +238,8 @@ batch_send(struct mnl_socket *nl, const void *batch, size_t len, struct acks *a)
 
 /*
  * Whether the kernel's table is batch's: the same digest and the same static
- * elements. For acks lost or late, on a socket of its own.
+ * elements. For acks lost or late: on a socket of its own, as the shared
+ * one may still get them.
  */
 static bool
 kernel_matches(const void *batch, size_t len, const char *want)
@@ -250,10 +251,10 @@ kernel_matches(const void *batch, size_t len, const char *want)
 	size_t dlen;
 	bool same;
 
-	if (nft_kernel_digest(have) < 0 || strcmp(have, want) != 0 ||
-	    !(nl = nl_open(NETLINK_NETFILTER)))
+	if (!(nl = nl_open(NETLINK_NETFILTER)))
 		return false;
-	same = nft_delta(nl, batch, len, &seq, &delta, &dlen) == 0 && !delta;
+	same = kernel_digest(nl, have) == 0 && strcmp(have, want) == 0 &&
+	       nft_delta(nl, batch, len, &seq, &delta, &dlen) == 0 && !delta;
 	free(delta);
 	mnl_socket_close(nl);
 	return same;
@@ -443,29 +444,6 @@ apply_known(struct mnl_socket *nl, const struct policy *p, enum domain d, uint32
 	return 1;
 }
 
-/*
- * The socket applies (and checks) go through stays open: closing a netfilter socket
- * waits for the kernel to finish destroying what the last batch removed
- * (an RCU grace period, 15 ms here), and a site removed is elements removed.
- */
-static struct mnl_socket *apply_nl;
-
-static struct mnl_socket *
-apply_sock(void)
-{
-	if (!apply_nl)
-		apply_nl = nl_open(NETLINK_NETFILTER);
-	return apply_nl;
-}
-
-static void
-apply_sock_close(void)
-{
-	if (apply_nl)
-		mnl_socket_close(apply_nl);
-	apply_nl = NULL;
-}
-
 int
 nft_check(enum domain d, bool *drifted)
 {
@@ -479,7 +457,7 @@ nft_check(enum domain d, bool *drifted)
 	*drifted = false;
 	if (!known.ok || known.d != d)
 		return 0;
-	if (!(nl = apply_sock()))
+	if (!(nl = nl_netfilter()))
 		return -errno;
 	ret = kernel_digest(nl, have);
 	if (ret == -ENOENT || (ret == 0 && strcmp(have, known.digest) != 0)) {
@@ -491,7 +469,7 @@ nft_check(enum domain d, bool *drifted)
 		free(delta);
 	}
 	if (ret < 0)
-		apply_sock_close();
+		nl_netfilter_close();
 	if (*drifted)
 		nft_forget();
 	return ret;
@@ -532,7 +510,7 @@ int
 nft_apply(const struct policy *p, enum domain d, bool *changed)
 {
 	static uint32_t next_seq;
-	struct mnl_socket *nl = apply_sock();
+	struct mnl_socket *nl = nl_netfilter();
 	int ret;
 
 	if (!nl)
@@ -547,7 +525,7 @@ nft_apply(const struct policy *p, enum domain d, bool *changed)
 	if (ret < 0) {
 		nft_forget();
 		/* The socket may hold what we did not read: a fresh one next time. */
-		apply_sock_close();
+		nl_netfilter_close();
 	}
 	return ret;
 }

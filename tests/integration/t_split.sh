@@ -53,9 +53,14 @@ check "rule 10 removed, default drop: the fetch fails" no_http 80
 # A flow that a rule allowed ends with the rule. Outbound, red's marks already
 # stop it; inbound, the internet side keeps sending on the established flow,
 # and only conntrack (red's entry, deleted when the rule goes) could let that in.
-U split add 60 --action direct --dst 203.0.113.80/32 --proto udp --port 5000
-# inet-srv: after the first datagram, answers its sender 10 times a second.
-ip netns exec inet-srv python3 -c '
+# Red finds the flow among those it follows from conntrack events (HOW=tracked),
+# or, with the namespace's events off, in a dump of the table (HOW="in the table").
+red_ct() { "$UMBRAL" -N s1 status --json | jq -c .domains.red.conntrack; }
+udp_flow_ends_with_rule() {
+	local prio=$1 how=$2 us uc n1
+	U split add "$prio" --action direct --dst 203.0.113.80/32 --proto udp --port 5000
+	# inet-srv: after the first datagram, answers its sender 10 times a second.
+	ip netns exec inet-srv python3 -c '
 import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("203.0.113.80", 5000))
@@ -64,10 +69,11 @@ for _ in range(150):
     s.sendto(b"x", peer)
     time.sleep(0.1)
 ' &
-us=$!
-sleep 0.5
-# s1-lan: one datagram out, then counts what comes back in "$WORK/udp-in".
-ip netns exec s1-lan python3 -c '
+	us=$!
+	sleep 0.5
+	# s1-lan: one datagram out, then counts what comes back in "$WORK/udp-in".
+	rm -f "$WORK/udp-in"
+	ip netns exec s1-lan python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("10.1.1.10", 7000))
@@ -78,22 +84,46 @@ while True:
     n += 1
     open(sys.argv[1], "w").write(str(n))
 ' "$WORK/udp-in" &
-uc=$!
+	uc=$!
+	check "udp/5000 to inet-srv direct by rule $prio: its answers come in" \
+		wait_for 5 sh -c "[ \$(cat '$WORK/udp-in' 2>/dev/null || echo 0) -gt 3 ]"
+	# A capture on the WAN (promiscuous mode: the kernel announces the link
+	# again) is not the WAN moving: black keeps its NAT bindings.
+	n0=$(inbound)
+	capture s1-black wan "$WORK/ct-wan0.pcap"
+	sleep 1
+	stop_captures
+	check "  ... a capture on s1-black's wan leaves the flow alone ($n0 then $(inbound))" \
+		[ "$(inbound)" -gt $((n0 + 5)) ]
+	U split del "$prio"
+	sleep 0.5
+	n1=$(inbound)
+	capture s1-black wan "$WORK/ct-wan.pcap"
+	sleep 2
+	stop_captures
+	check "  ... inet-srv kept sending on the flow: its datagrams reached s1-black's WAN (control)" \
+		[ "$(count_packets "$WORK/ct-wan.pcap" 'udp and src host 203.0.113.80 and src port 5000')" -ge 5 ]
+	check "rule $prio removed: none of them reaches s1-lan any more ($n1 then $(inbound))" \
+		[ "$(inbound)" -eq "$n1" ]
+	check "red's log: the flow was found $how and deleted" \
+		grep -q "1 flow the new policy routes differently deleted, of [0-9]* $how" \
+		/run/umbral-lab/logs/s1-red.log
+	kill "$us" "$uc" 2>/dev/null
+	wait "$us" "$uc" 2>/dev/null
+}
 inbound() { cat "$WORK/udp-in" 2>/dev/null || echo 0; }
-check "udp/5000 to inet-srv direct by rule 60: its answers come in" \
-	wait_for 5 sh -c "[ \$(cat '$WORK/udp-in' 2>/dev/null || echo 0) -gt 3 ]"
-U split del 60
-sleep 0.5
-n1=$(inbound)
-capture s1-black wan "$WORK/ct-wan.pcap"
-sleep 2
-stop_captures
-check "  ... inet-srv kept sending on the flow: its datagrams reached s1-black's WAN (control)" \
-	[ "$(count_packets "$WORK/ct-wan.pcap" 'udp and src host 203.0.113.80 and src port 5000')" -ge 5 ]
-check "rule 60 removed: none of them reaches s1-lan any more ($n1 then $(inbound))" \
-	[ "$(inbound)" -eq "$n1" ]
-kill "$us" "$uc" 2>/dev/null
-wait "$us" "$uc" 2>/dev/null
+check "red follows its flows from conntrack events (status: complete)" \
+	sh -c "'$UMBRAL' -N s1 status --json | jq -e '.domains.red.conntrack.complete' >/dev/null"
+udp_flow_ends_with_rule 60 tracked
+nsx s1-red sysctl -qw net.netfilter.nf_conntrack_events=0
+check "events off in s1-red: status says the flows are not tracked, and why" \
+	sh -c "'$UMBRAL' -N s1 status | grep -q 'conntrack: flows not tracked (net.netfilter.nf_conntrack_events is 0)'"
+udp_flow_ends_with_rule 61 "in the table"
+nsx s1-red sysctl -qw net.netfilter.nf_conntrack_events=2
+U split add 62 --action drop --dst 192.0.2.62/32 # any change: the prune reads the table again
+U split del 62
+check "events back on: after the next change the flows are tracked again ($(red_ct))" \
+	sh -c "'$UMBRAL' -N s1 status --json | jq -e '.domains.red.conntrack.complete' >/dev/null"
 
 # --- 2. explain agrees with the kernel for every case
 U node set --default direct
