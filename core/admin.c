@@ -88,11 +88,10 @@ join_words(int argc, char **argv, char *buf, size_t len)
 }
 
 void
-admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int argc, char **argv,
-	    int64_t revision, const char *summary, int outcome)
+admin_audit_fill(struct daemon *d, const struct ctl_peer *peer, int kind, int argc, char **argv,
+		 int64_t revision, const char *summary, int outcome, struct audit_rec *out)
 {
 	struct audit_rec r = {0};
-	int ret;
 
 	r.uid = peer ? peer->uid : getuid();
 	if (peer)
@@ -106,6 +105,17 @@ admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int argc, c
 	r.revision = revision < 0 ? 0 : revision;
 	snprintf(r.summary, sizeof(r.summary), "%s", summary ? summary : "");
 	r.outcome = (enum audit_outcome)outcome;
+	*out = r;
+}
+
+void
+admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int argc, char **argv,
+	    int64_t revision, const char *summary, int outcome)
+{
+	struct audit_rec r;
+	int ret;
+
+	admin_audit_fill(d, peer, kind, argc, argv, revision, summary, outcome, &r);
 	ret = audit_append(d->store, &r, NULL);
 	if (ret < 0)
 		log_warnx("%s: cannot append to the audit log: %s", __func__, strerror(-ret));

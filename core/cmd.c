@@ -220,9 +220,29 @@ prune_flows(struct daemon *d, const struct policy *old, const struct policy *nex
 			 r.dumped ? "in the table" : "tracked");
 }
 
+/*
+ * The revision and its audit record (rec NULL: none) in one transaction: a
+ * daemon killed in between leaves neither, never a revision nobody recorded.
+ */
+static int
+store_with_record(struct daemon *d, const struct policy *next, const char *author,
+		  const char *comment, struct audit_rec *rec)
+{
+	int ret = store_batch_begin(d->store);
+
+	if (ret < 0)
+		return ret;
+	ret = store_commit_change(d->store, &d->policy, next, author, comment);
+	if (ret == 0 && rec) {
+		rec->revision = next->revision;
+		ret = audit_append(d->store, rec, NULL);
+	}
+	return store_batch_end(d->store, ret);
+}
+
 int
 daemon_commit(struct daemon *d, struct policy *next, const char *author, const char *comment,
-	      struct buf *out)
+	      struct audit_rec *rec, struct buf *out)
 {
 	struct errbuf eb = {0};
 	int ret;
@@ -236,7 +256,7 @@ daemon_commit(struct daemon *d, struct policy *next, const char *author, const c
 	}
 	if (d->domain == DOMAIN_RED)
 		prune_flows(d, &d->policy, next);
-	ret = store_commit_change(d->store, &d->policy, next, author, comment);
+	ret = store_with_record(d, next, author, comment, rec);
 	if (ret < 0) {
 		buf_printf(out, "%s: cannot store revision %lld: %s; nothing changed\n",
 			   domain_name(d->domain), (long long)next->revision, strerror(-ret));
@@ -329,14 +349,18 @@ change_record(struct daemon *d, const struct ctl_peer *peer, const struct change
 {
 	char author[96], summary[AUDIT_SUMMARY_MAX + 1] = "";
 	int64_t base = d->policy.revision;
+	struct audit_rec rec;
 	int st;
 
 	policy_diff_summary(&d->policy, next, summary, sizeof(summary));
 	author_of(peer, author, sizeof(author));
-	st = daemon_commit(d, next, author, o->comment, out);
-	/* A failed commit wrote no revision: 0, as audit.h says. */
-	admin_audit(d, peer, change_kind(argv), argc, argv, st == CTL_OK ? d->policy.revision : 0,
-		    summary, st == CTL_OK ? AUDIT_OK : AUDIT_FAILED);
+	admin_audit_fill(d, peer, change_kind(argv), argc, argv, 0, summary, AUDIT_OK, &rec);
+	st = daemon_commit(d, next, author, o->comment, &rec, out);
+	/* A failed commit wrote no revision (0, as audit.h says) and no record: say it failed. */
+	if (st != CTL_OK)
+		admin_audit(d, peer, change_kind(argv), argc, argv, 0, summary, AUDIT_FAILED);
+	else
+		admin_rotate_auto(d);
 	if (st == CTL_OK && o->confirm_at > 0) {
 		admin_confirm_arm(d, base, d->policy.revision, o->confirm_at);
 		buf_printf(out, "%s: goes back to revision %lld in %llds unless confirmed\n",

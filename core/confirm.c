@@ -50,6 +50,7 @@ expired(struct ev_loop *loop, ev_timer *w, int revents)
 	struct daemon *d = w->data;
 	char base[24], comment[96], *words[] = {"rollback", base};
 	struct policy next;
+	struct audit_rec rec;
 	struct buf msg;
 	int st;
 
@@ -59,13 +60,16 @@ expired(struct ev_loop *loop, ev_timer *w, int revents)
 	snprintf(comment, sizeof(comment), "revision %" PRId64 " not confirmed: back to %" PRId64,
 		 d->confirm_rev, d->confirm_base);
 	buf_init(&msg);
+	admin_audit_fill(d, NULL, AUDIT_KIND_ROLLBACK, 2, words, 0, comment, AUDIT_OK, &rec);
 	st = admin_load_revision(d, base, &next, &msg) < 0 ? CTL_FAILED : CTL_OK;
 	if (st == CTL_OK) {
-		st = daemon_commit(d, &next, "umbrald (confirm timeout)", comment, &msg);
+		st = daemon_commit(d, &next, "umbrald (confirm timeout)", comment, &rec, &msg);
 		policy_free(&next);
 	}
-	admin_audit(d, NULL, AUDIT_KIND_ROLLBACK, 2, words, d->policy.revision, comment,
-		    st == CTL_OK ? AUDIT_OK : AUDIT_FAILED);
+	if (st != CTL_OK)
+		admin_audit(d, NULL, AUDIT_KIND_ROLLBACK, 2, words, 0, comment, AUDIT_FAILED);
+	else
+		admin_rotate_auto(d);
 	if (st == CTL_OK) {
 		log_info("%s", comment);
 		clear(d);

@@ -114,11 +114,14 @@ void daemon_reapply_soon(struct daemon *d);
 
 /*
  * Makes next (consumed: zeroed on success) the new revision (current + 1):
- * applies it, stores it with author and comment, and on any failure puts the
- * kernel back to the current policy. Reply text goes to out. Returns a ctl status.
+ * applies it, stores it with author and comment and, in the same
+ * transaction, the audit record rec (NULL for none; its revision is set
+ * here), and on any failure puts the kernel back to the current policy.
+ * Reply text goes to out. Returns a ctl status.
  */
+struct audit_rec;
 int daemon_commit(struct daemon *d, struct policy *next, const char *author, const char *comment,
-		  struct buf *out);
+		  struct audit_rec *rec, struct buf *out);
 
 /* Control-socket entry point: ctx is the struct daemon. */
 int daemon_handle(void *ctx, const struct ctl_peer *peer, int argc, char **argv, struct buf *reply);
@@ -129,6 +132,10 @@ void admin_init(struct daemon *d);
 /* Records one event in this domain's audit log; peer NULL: the daemon itself. */
 void admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int argc, char **argv,
 		 int64_t revision, const char *summary, int outcome);
+/* The record admin_audit would append, for one written with a revision (daemon_commit). */
+void admin_audit_fill(struct daemon *d, const struct ctl_peer *peer, int kind, int argc,
+		      char **argv, int64_t revision, const char *summary, int outcome,
+		      struct audit_rec *out);
 /*
  * Rate limit of refusals: a burst of REFUSALS_BURST records per uid, then one
  * per $UMBRAL_REFUSAL_REFILL seconds (default 60; tests shorten it).

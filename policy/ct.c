@@ -77,19 +77,6 @@ tuple_proto(const struct nlattr *proto, struct explain_pkt *pkt)
 		pkt->port = ntohs(mnl_attr_get_u16(port));
 }
 
-static const struct nlattr *
-orig_tuple(const struct nlmsghdr *nlh)
-{
-	const struct nlattr *a;
-
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
-	{
-		if (mnl_attr_get_type(a) == CTA_TUPLE_ORIG)
-			return a;
-	}
-	return NULL;
-}
-
 /* Reads an original tuple (a CTA_TUPLE_ORIG attribute) of this family into *pkt. */
 static int
 tuple_parse(uint8_t family, const struct nlattr *t, struct explain_pkt *pkt)
@@ -116,7 +103,7 @@ ct_msg_tuple(const struct nlmsghdr *nlh, struct explain_pkt *pkt)
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*g))
 		return -EINVAL;
 	g = mnl_nlmsg_get_payload(nlh);
-	if (!(t = orig_tuple(nlh)))
+	if (!(t = ct_orig_tuple(nlh)))
 		return -EINVAL;
 	return tuple_parse(g->nfgen_family, t, pkt);
 }
@@ -177,7 +164,7 @@ static int
 dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct prune *pr = data;
-	const struct nlattr *tuple = orig_tuple(nlh);
+	const struct nlattr *tuple = ct_orig_tuple(nlh);
 	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
 
 	if (!tuple || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*g))

@@ -158,8 +158,8 @@ ct_track_remove(struct ct_track *t, uint8_t family, const struct nlattr *tuple)
 	t->gone++;
 }
 
-static const struct nlattr *
-orig_tuple(const struct nlmsghdr *nlh)
+const struct nlattr *
+ct_orig_tuple(const struct nlmsghdr *nlh)
 {
 	const struct nlattr *a;
 
@@ -181,7 +181,7 @@ ct_track_msg(struct ct_track *t, const struct nlmsghdr *nlh)
 	if (type >> 8 != NFNL_SUBSYS_CTNETLINK || nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*g))
 		return;
 	g = mnl_nlmsg_get_payload(nlh);
-	if (!(tuple = orig_tuple(nlh)))
+	if (!(tuple = ct_orig_tuple(nlh)))
 		return;
 	if ((type & 0xff) == IPCTNL_MSG_CT_NEW)
 		ct_track_add(t, g->nfgen_family, tuple);

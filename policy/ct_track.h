@@ -43,6 +43,9 @@ int ct_track_fd(const struct ct_track *t);
 /* Reads every pending event (never blocks). A lost event makes the table not valid. */
 void ct_track_drain(struct ct_track *t);
 
+/* The CTA_TUPLE_ORIG attribute of a ctnetlink message (event or dump), or NULL. */
+const struct nlattr *ct_orig_tuple(const struct nlmsghdr *nlh);
+
 /* Applies one ctnetlink event message (a new entry or a destroyed one). */
 void ct_track_msg(struct ct_track *t, const struct nlmsghdr *nlh);
 

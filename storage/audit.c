@@ -106,17 +106,6 @@ exec(sqlite3 *db, const char *sql, const char *fn, const char *what)
 	return rc == SQLITE_OK ? 0 : db_fail(db, rc, fn, what);
 }
 
-/* Commits when err is 0, otherwise (or if COMMIT fails) rolls back; returns err. */
-static int
-tx_end(sqlite3 *db, int err, const char *fn)
-{
-	if (err == 0 && (err = exec(db, "COMMIT", fn, "commit")) == 0)
-		return 0;
-	if (!sqlite3_get_autocommit(db))
-		(void)exec(db, "ROLLBACK", fn, "rollback");
-	return err;
-}
-
 /* Steps a statement that returns no rows. */
 static int
 step_done(sqlite3 *db, sqlite3_stmt *s, const char *fn, const char *what)
@@ -356,23 +345,23 @@ audit_append(struct store *st, const struct audit_rec *in, struct audit_rec *out
 {
 	sqlite3 *db = store_db(st);
 	struct audit_rec r;
-	int err;
+	int err, began;
 
 	if (!db || !in || !rec_valid(in))
 		return -EINVAL;
 	r = *in;
 	if (r.time == 0)
 		r.time = (int64_t)time(NULL);
-	/* IMMEDIATE: the tail read stays the tail until COMMIT. */
-	if ((err = exec(db, "BEGIN IMMEDIATE", __func__, "begin")) < 0)
-		return err;
+	/* Under the write lock: the tail read stays the tail until COMMIT. */
+	if ((began = store_tx_begin(db, __func__)) < 0)
+		return began;
 	err = chain_tail(db, &r.seq, r.prev_hash);
 	if (err == 0) {
 		r.seq++;
 		rec_hash(&r, r.hash);
 		err = insert_rec(db, &r);
 	}
-	if ((err = tx_end(db, err, __func__)) < 0)
+	if ((err = store_tx_end(db, began, err, __func__)) < 0)
 		return err;
 	if (out)
 		*out = r;
@@ -468,7 +457,7 @@ audit_span(struct store *st, int64_t *first, int64_t *last)
 	err = chain_start(db, &f, hash);
 	if (err == 0)
 		err = chain_tail(db, &l, hash);
-	(void)tx_end(db, -1, __func__);
+	(void)store_tx_end(db, 1, -1, __func__);
 	if (err < 0)
 		return err;
 	*first = f;
@@ -619,7 +608,7 @@ audit_verify(struct store *st, int64_t *first_bad_seq, char *why, size_t len)
 	err = chain_start(db, &w.next_seq, w.prev);
 	if (err == 0)
 		err = walk_chain(db, &w);
-	(void)tx_end(db, -1, __func__);
+	(void)store_tx_end(db, 1, -1, __func__);
 	return walk_report(&w, err, first_bad_seq, why, len);
 }
 
@@ -683,7 +672,7 @@ archive_write(sqlite3 *db, int64_t first, int64_t last, const uint8_t prev[AUDIT
 				 "INSERT INTO arc.audit_range (id, first_seq, last_seq, prev_hash) "
 				 "VALUES (1, ?1, ?2, ?3)",
 				 first, last, prev, "archive range");
-	return tx_end(db, err, __func__);
+	return store_tx_end(db, 1, err, __func__);
 }
 
 /*
@@ -727,7 +716,7 @@ archive_commit(sqlite3 *db, int64_t first, int64_t last, const char *path)
 				 last, NULL, "delete archived records");
 	if (err == 0)
 		err = exec(db, "DELETE FROM main.audit_rotating", __func__, "end rotation");
-	return tx_end(db, err, __func__);
+	return store_tx_end(db, 1, err, __func__);
 }
 
 /* Creates the archive file ourselves: 0600, and never over an existing one. */

@@ -300,26 +300,55 @@ exec(sqlite3 *db, const char *sql, const char *fn, const char *what)
 	return 0;
 }
 
-/* IMMEDIATE takes the write lock now, so what we read stays true until COMMIT. */
-static int
-tx_begin(sqlite3 *db, const char *fn)
+/* The savepoint a write takes inside a batch (store_batch_begin). */
+#define NESTED "umbral_nested"
+
+int
+store_tx_begin(sqlite3 *db, const char *fn)
 {
-	return exec(db, "BEGIN IMMEDIATE", fn, "begin");
+	int err;
+
+	if (!sqlite3_get_autocommit(db))
+		return (err = exec(db, "SAVEPOINT " NESTED, fn, "savepoint")) < 0 ? err : 0;
+	/* IMMEDIATE takes the write lock now, so what we read stays true until COMMIT. */
+	return (err = exec(db, "BEGIN IMMEDIATE", fn, "begin")) < 0 ? err : 1;
 }
 
-/* Commits when err is 0, otherwise (or if COMMIT fails) rolls back; returns err. */
-static int
-tx_end(sqlite3 *db, int err, const char *fn)
+int
+store_tx_end(sqlite3 *db, int began, int err, const char *fn)
 {
-	if (err == 0) {
-		err = exec(db, "COMMIT", fn, "commit");
-		if (err == 0)
+	if (!began) {
+		if (err == 0 && (err = exec(db, "RELEASE " NESTED, fn, "release")) == 0)
 			return 0;
+		/* The batch goes on without this write's part; its owner sees err. */
+		if (!sqlite3_get_autocommit(db)) {
+			(void)exec(db, "ROLLBACK TO " NESTED, fn, "rollback to");
+			(void)exec(db, "RELEASE " NESTED, fn, "release");
+		}
+		return err;
 	}
+	if (err == 0 && (err = exec(db, "COMMIT", fn, "commit")) == 0)
+		return 0;
 	/* Some errors have already rolled the transaction back. */
 	if (!sqlite3_get_autocommit(db))
 		(void)exec(db, "ROLLBACK", fn, "rollback");
 	return err;
+}
+
+int
+store_batch_begin(struct store *st)
+{
+	if (!st)
+		return -EINVAL;
+	if (!sqlite3_get_autocommit(st->db))
+		return -EBUSY; /* batches do not nest */
+	return exec(st->db, "BEGIN IMMEDIATE", __func__, "begin");
+}
+
+int
+store_batch_end(struct store *st, int err)
+{
+	return store_tx_end(st->db, 1, err, __func__);
 }
 
 /* The one integer a statement (a PRAGMA, an aggregate) returns. */
@@ -366,9 +395,9 @@ schema_version(sqlite3 *db, int *out, const char *fn)
 static int
 migrate_one(sqlite3 *db, int from)
 {
-	int v, err;
+	int v, err, began;
 
-	if ((err = tx_begin(db, __func__)) < 0)
+	if ((began = err = store_tx_begin(db, __func__)) < 0)
 		return err;
 	err = schema_version(db, &v, __func__);
 	if (err == 0 && v == from) {
@@ -380,7 +409,7 @@ migrate_one(sqlite3 *db, int from)
 			err = -EIO;
 		}
 	}
-	err = tx_end(db, err, __func__);
+	err = store_tx_end(db, began, err, __func__);
 	if (err == 0 && v == from + 1)
 		log_info("store: schema migrated to version %d", v);
 	return err;
@@ -923,7 +952,7 @@ store_commit_change(struct store *st, const struct policy *prev, const struct po
 		    const char *author, const char *comment)
 {
 	int64_t newest;
-	int err;
+	int err, began;
 
 	if (!st || !p || !author || !*author)
 		return -EINVAL;
@@ -933,8 +962,9 @@ store_commit_change(struct store *st, const struct policy *prev, const struct po
 	    (p->node.mode != MODE_SMALL && p->node.mode != MODE_LARGE) ||
 	    strnlen(p->node.name, sizeof(p->node.name)) == sizeof(p->node.name))
 		return -EINVAL;
-	if ((err = tx_begin(st->db, __func__)) < 0)
+	if ((began = err = store_tx_begin(st->db, __func__)) < 0)
 		return err;
+	err = 0;
 	/* Read under the write lock: nobody can commit between check and write. */
 	newest = newest_revision(st->db, __func__);
 	if (newest < 0)
@@ -954,7 +984,7 @@ store_commit_change(struct store *st, const struct policy *prev, const struct po
 		err = write_rules(st->db, prev, p);
 	if (err == 0)
 		err = store_lan_insert(st->db, p);
-	return tx_end(st->db, err, __func__);
+	return store_tx_end(st->db, began, err, __func__);
 }
 
 int

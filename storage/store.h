@@ -56,6 +56,13 @@ int64_t store_revision(struct store *st);
  */
 int store_commit(struct store *st, const struct policy *p, const char *author, const char *comment);
 /*
+ * A batch: the writes between store_batch_begin and store_batch_end (a
+ * revision and its audit record) land together or not at all, with one
+ * fsync. store_batch_end commits when err is 0, else rolls back; returns err.
+ */
+int store_batch_begin(struct store *st);
+int store_batch_end(struct store *st, int err);
+/*
  * The same, for a p made from prev, the newest revision as loaded or
  * committed (else -ESTALE): only the sites and rules that changed are
  * written; the others stay shared with the revisions before.

@@ -20,7 +20,9 @@
 
 #include <sqlite3.h>
 
+#include "policy/policy.h"
 #include "storage/audit.h"
+#include "storage/store.h"
 
 struct fx {
 	char dir[64];
@@ -417,11 +419,71 @@ test_role_none(void **state)
 	assert_int_equal(audit_verify(f->st, NULL, NULL, 0), 0);
 }
 
+static size_t
+records(struct store *st)
+{
+	struct audit_rec *list;
+	size_t n;
+
+	assert_int_equal(audit_list(st, 0, 1000, &list, &n), 0);
+	free(list);
+	return n;
+}
+
+/* A revision and its record land together, or neither does. */
+static void
+test_batch(void **state)
+{
+	struct fx *f = *state;
+	struct audit_rec in;
+	struct policy p;
+
+	policy_init(&p);
+	snprintf(p.node.name, sizeof(p.node.name), "s1");
+	p.revision = 1;
+	rec_fill(&in, 1);
+	assert_int_equal(store_batch_begin(f->st), 0);
+	assert_int_equal(store_batch_begin(f->st), -EBUSY); /* batches do not nest */
+	assert_int_equal(store_commit(f->st, &p, "alice", NULL), 0);
+	assert_int_equal(audit_append(f->st, &in, NULL), 0);
+	assert_int_equal(store_batch_end(f->st, 0), 0);
+	assert_int_equal(store_revision(f->st), 1);
+	assert_int_equal(records(f->st), 1);
+
+	/* The record is refused: the revision goes with it. */
+	p.revision = 2;
+	rec_fill(&in, 2);
+	in.kind = AUDIT_KIND_COUNT;
+	assert_int_equal(store_batch_begin(f->st), 0);
+	assert_int_equal(store_commit(f->st, &p, "alice", NULL), 0);
+	assert_int_equal(store_batch_end(f->st, audit_append(f->st, &in, NULL)), -EINVAL);
+	assert_int_equal(store_revision(f->st), 1);
+	assert_int_equal(records(f->st), 1);
+
+	/* The owner of the batch fails after both writes: neither stays. */
+	rec_fill(&in, 2);
+	assert_int_equal(store_batch_begin(f->st), 0);
+	assert_int_equal(store_commit(f->st, &p, "alice", NULL), 0);
+	assert_int_equal(audit_append(f->st, &in, NULL), 0);
+	assert_int_equal(store_batch_end(f->st, -EIO), -EIO);
+	assert_int_equal(store_revision(f->st), 1);
+	assert_int_equal(records(f->st), 1);
+
+	/* Outside a batch each write is its own transaction, as before. */
+	assert_int_equal(store_commit(f->st, &p, "alice", NULL), 0);
+	assert_int_equal(audit_append(f->st, &in, NULL), 0);
+	assert_int_equal(store_revision(f->st), 2);
+	assert_int_equal(records(f->st), 2);
+	assert_int_equal(audit_verify(f->st, NULL, NULL, 0), 0);
+	policy_free(&p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_append_verify, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_triggers_refuse, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_modified_summary, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_modified_hash, setup, teardown),
