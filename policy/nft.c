@@ -28,7 +28,7 @@
 #include "policy/nft_int.h"
 
 /* Part of the digest, so a new compiler's output re-applies once. */
-#define DIGEST_VERSION "umbral-nft-2"
+#define DIGEST_VERSION "umbral-nft-3"
 /* Elements per NEWSETELEM message: keeps each message far below NFT_MSG_MAX. */
 #define ELEM_CHUNK 256
 /* Room in a set with a timeout (the guard's dynamic sets): this many sources. */
@@ -395,40 +395,46 @@ set_elems(struct nft_ctx *c, enum nft_set_idx i)
 	free(r);
 }
 
+/* A chain; type NULL for a regular one (no hook), entered by goto from another. */
 struct chain_def {
 	const char *name;
 	const char *type;
 	uint32_t hook;
 	int32_t prio;
 	uint32_t policy;
+	bool small_only; /* only on a small node (the direct path) */
 };
 
 /* Every domain's own input and output: default deny (policy/nft_guard.c). */
 #define HOST_CHAINS                                                                                \
-	{"input", "filter", NF_INET_LOCAL_IN, 0, NF_DROP},                                         \
+	{"input", "filter", NF_INET_LOCAL_IN, 0, NF_DROP, false},                                  \
 	{                                                                                          \
-		"output", "filter", NF_INET_LOCAL_OUT, 0, NF_DROP                                  \
+		"output", "filter", NF_INET_LOCAL_OUT, 0, NF_DROP, false                           \
 	}
 
+/* What the LAN sends is classified in lan once (policy/nft_rules.c red_prerouting). */
 static const struct chain_def red_chains[] = {
-    {"prerouting", "filter", NF_INET_PRE_ROUTING, -150, NF_ACCEPT},
-    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    {"prerouting", "filter", NF_INET_PRE_ROUTING, -150, NF_ACCEPT, false},
+    {NFT_CHAIN_LAN, NULL, 0, 0, 0, false},
+    {NFT_CHAIN_SECURE, NULL, 0, 0, 0, false},
+    {NFT_CHAIN_DIRECT, NULL, 0, 0, 0, true},
+    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP, false},
     HOST_CHAINS,
-    {NULL, NULL, 0, 0, 0},
+    {NULL, NULL, 0, 0, 0, false},
 };
 static const struct chain_def crypto_chains[] = {
-    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP, false},
     HOST_CHAINS,
-    {NULL, NULL, 0, 0, 0},
+    {NULL, NULL, 0, 0, 0, false},
 };
 /* The flood guard runs before DNAT sends WireGuard's port on to crypto. */
 static const struct chain_def black_chains[] = {
-    {"guard", "filter", NF_INET_PRE_ROUTING, -150, NF_ACCEPT},
-    {"prerouting", "nat", NF_INET_PRE_ROUTING, -100, NF_ACCEPT},
-    {"postrouting", "nat", NF_INET_POST_ROUTING, 100, NF_ACCEPT},
-    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP},
+    {"guard", "filter", NF_INET_PRE_ROUTING, -150, NF_ACCEPT, false},
+    {"prerouting", "nat", NF_INET_PRE_ROUTING, -100, NF_ACCEPT, false},
+    {"postrouting", "nat", NF_INET_POST_ROUTING, 100, NF_ACCEPT, false},
+    {"forward", "filter", NF_INET_FORWARD, 0, NF_DROP, false},
     HOST_CHAINS,
-    {NULL, NULL, 0, 0, 0},
+    {NULL, NULL, 0, 0, 0, false},
 };
 
 static void
@@ -437,17 +443,21 @@ chain_msg(struct nft_ctx *c, const struct chain_def *def)
 	struct nftnl_chain *ch = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
 
+	if (def->small_only && c->p->node.mode != MODE_SMALL)
+		goto out;
 	if (!ch || nftnl_chain_set_str(ch, NFTNL_CHAIN_TABLE, NFT_TABLE) < 0 ||
 	    nftnl_chain_set_str(ch, NFTNL_CHAIN_NAME, def->name) < 0 ||
-	    nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, def->type) < 0) {
+	    (def->type && nftnl_chain_set_str(ch, NFTNL_CHAIN_TYPE, def->type) < 0)) {
 		if (!c->err)
 			c->err = -ENOMEM;
 		goto out;
 	}
 	nftnl_chain_set_u32(ch, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
-	nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, def->hook);
-	nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, def->prio);
-	nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, def->policy);
+	if (def->type) {
+		nftnl_chain_set_u32(ch, NFTNL_CHAIN_HOOKNUM, def->hook);
+		nftnl_chain_set_s32(ch, NFTNL_CHAIN_PRIO, def->prio);
+		nftnl_chain_set_u32(ch, NFTNL_CHAIN_POLICY, def->policy);
+	}
 	nlh = nft_msg_begin(c, NFT_MSG_NEWCHAIN, NLM_F_CREATE);
 	if (nlh) {
 		nftnl_chain_nlmsg_build_payload(nlh, ch);

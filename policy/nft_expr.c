@@ -112,6 +112,19 @@ ex_verdict(struct rb *rb, int verdict)
 }
 
 void
+ex_goto(struct rb *rb, const char *chain)
+{
+	struct nftnl_expr *e = ex_new(rb, "immediate");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_GOTO);
+	if (nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain) < 0)
+		rb->err = -ENOMEM;
+}
+
+void
 ex_immediate(struct rb *rb, uint32_t reg, const void *data, uint32_t len)
 {
 	struct nftnl_expr *e = ex_new(rb, "immediate");

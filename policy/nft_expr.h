@@ -32,6 +32,8 @@ void ex_payload(struct rb *rb, uint32_t base, uint32_t offset, uint32_t len);
 void ex_bitwise(struct rb *rb, const void *mask, const void * xor, uint32_t len);
 void ex_counter(struct rb *rb);
 void ex_verdict(struct rb *rb, int verdict);
+/* goto chain: its verdict is the packet's; at its end, the base chain's policy. */
+void ex_goto(struct rb *rb, const char *chain);
 void ex_immediate(struct rb *rb, uint32_t reg, const void *data, uint32_t len);
 
 /* Matches. */

@@ -33,6 +33,11 @@ struct nft_ctx {
  * First the four prefix sets (NFT_NSETS of them), then the guard's (black
  * and crypto only): configured peers, the per-source meter, the blocked.
  */
+/* Red's regular chains: the LAN's classification, and the two marks it gives. */
+#define NFT_CHAIN_LAN "lan"
+#define NFT_CHAIN_SECURE "secure"
+#define NFT_CHAIN_DIRECT "direct"
+
 enum nft_set_idx {
 	NFT_LOCAL4,
 	NFT_LOCAL6,

@@ -495,29 +495,40 @@ test_red(void **state)
 	lab_policy(&p, MODE_SMALL);
 	p.node.default_action = SPLIT_DIRECT;
 	build(&p, DOMAIN_RED, &ps);
-	assert_int_equal(ps.nchains, 4);
+	/* prerouting, lan, secure, direct, forward, input, output */
+	assert_int_equal(ps.nchains, 7);
 	c = find_chain(&ps, "prerouting");
 	assert_non_null(c);
 	assert_string_equal(c->type, "filter");
 	assert_int_equal(c->hook, NF_INET_PRE_ROUTING);
 	assert_int_equal(c->prio, -150);
 	assert_int_equal(c->policy, NF_ACCEPT);
+	/* The LAN's packets go to chain lan, once. */
+	assert_int_equal(c->nrules, 1);
+	assert_int_equal(count_chain_rules_with(&ps, "prerouting", "goto -> lan ]"), 1);
 	/* own prefixes stay (2), other sites' go to crypto (2), the default: direct (1) */
-	assert_int_equal(c->nrules, 5);
+	assert_int_equal(find_chain(&ps, "lan")->nrules, 5);
+	assert_int_equal(count_chain_rules_with(&ps, "lan", "goto -> secure ]"), 2);
+	assert_int_equal(count_chain_rules_with(&ps, "lan", "goto -> direct ]"), 1);
+	/* Only prerouting asks for the LAN's interface. */
+	assert_int_equal(count_chain_rules_with(&ps, "lan", "meta load iifname"), 0);
+	assert_int_equal(find_chain(&ps, "secure")->nrules, 1);
+	assert_int_equal(find_chain(&ps, "direct")->nrules, 1);
 	c = find_chain(&ps, "forward");
 	assert_non_null(c);
 	assert_int_equal(c->hook, NF_INET_FORWARD);
 	assert_int_equal(c->prio, 0);
 	assert_int_equal(c->policy, NF_DROP);
 	assert_int_equal(c->nrules, 9);
-	/* Marks are masked: other tools' bits survive. */
-	assert_int_equal(
-	    count_chain_rules_with(&ps, "forward", "[ meta load mark => reg 1 ]") +
-		count_chain_rules_with(&ps, "prerouting", "[ meta load mark => reg 1 ]"),
-	    4);
-	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00010000 ]"), 2);
-	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00020000 ]"), 1);
-	assert_int_equal(count_rules_with(&ps, "[ meta set mark with reg 1 ]"), 3);
+	/* Marks are masked: other tools' bits survive (secure, direct, and forward's check). */
+	assert_int_equal(count_rules_with(&ps, "[ meta load mark => reg 1 ]"), 3);
+	assert_int_equal(count_chain_rules_with(&ps, "secure",
+						"( reg 1 & 0xff00ffff ) ^ 0x00010000 ]"),
+			 1);
+	assert_int_equal(count_chain_rules_with(&ps, "direct",
+						"( reg 1 & 0xff00ffff ) ^ 0x00020000 ]"),
+			 1);
+	assert_int_equal(count_rules_with(&ps, "[ meta set mark with reg 1 ]"), 2);
 	/* lan -> to-black is accepted only with the direct mark */
 	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0x00ff0000 ) ^ 0x00000000 ]"), 1);
 	assert_int_equal(count_rules_with(&ps, "[ lookup reg 1 set local4 ]"), 2);
@@ -529,17 +540,18 @@ test_red(void **state)
 	assert_null(strstr(last_rule(&ps, "forward"), "immediate"));
 	parsed_free(&ps);
 
-	p.node.default_action = SPLIT_DROP; /* nothing is marked direct */
+	p.node.default_action = SPLIT_DROP; /* nothing goes to direct */
 	build(&p, DOMAIN_RED, &ps);
-	assert_int_equal(find_chain(&ps, "prerouting")->nrules, 4);
-	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00020000 ]"), 0);
+	assert_int_equal(find_chain(&ps, "lan")->nrules, 4);
+	assert_int_equal(count_rules_with(&ps, "goto -> direct ]"), 0);
 	parsed_free(&ps);
 	policy_free(&p);
 
 	lab_policy(&p, MODE_LARGE); /* no direct traffic; the rest is refused with ICMP */
 	p.node.default_action = SPLIT_DIRECT;
 	build(&p, DOMAIN_RED, &ps);
-	assert_int_equal(find_chain(&ps, "prerouting")->nrules, 6);
+	assert_int_equal(ps.nchains, 6); /* no chain direct */
+	assert_int_equal(find_chain(&ps, "lan")->nrules, 6);
 	assert_int_equal(count_rules_with(&ps, "[ reject type 2 code 3 ]"), 1);
 	assert_int_equal(find_chain(&ps, "forward")->nrules, 8);
 	assert_int_equal(count_rules_with(&ps, "( reg 1 & 0xff00ffff ) ^ 0x00020000 ]"), 0);
@@ -571,7 +583,7 @@ test_red_split_rules(void **state)
 	if (getenv("NFT_DUMP"))
 		for (int i = 0; i < ps.nrules; i++)
 			fprintf(stderr, "%s\n", ps.rules[i]);
-	c = find_chain(&ps, "prerouting");
+	c = find_chain(&ps, "lan");
 	/* 2 local, r1 (IPv4 only), r2 (IPv4 icmp and IPv6 icmpv6), 2 remote */
 	assert_int_equal(c->nrules, 7);
 	/* 203.0.113.0/24 as masked payload compare, port 80 big-endian */
@@ -581,8 +593,9 @@ test_red_split_rules(void **state)
 	assert_int_equal(count_rules_with(&ps, "[ cmp eq reg 1 0x00005000 ]"), 1);
 	/* the direct rule never applies to another site's prefix */
 	assert_int_equal(count_rules_with(&ps, "[ lookup reg 1 set remote4 0x1 ]"), 1);
-	assert_int_equal(count_chain_rules_with(&ps, "prerouting", "[ cmp eq reg 1 0x0000003a ]"),
+	assert_int_equal(count_chain_rules_with(&ps, "lan", "[ cmp eq reg 1 0x0000003a ]"),
 			 1); /* icmpv6 */
+	assert_int_equal(count_chain_rules_with(&ps, "lan", "goto -> direct ]"), 1); /* r1 */
 	parsed_free(&ps);
 	policy_free(&p);
 }
@@ -1036,7 +1049,7 @@ test_many_rules_fit(void **state)
 	}
 	build(&p, DOMAIN_RED, &ps);
 	/* 2 local + 1000 rules, each for its own family only + 2 remote */
-	assert_int_equal(find_chain(&ps, "prerouting")->nrules, 1004);
+	assert_int_equal(find_chain(&ps, "lan")->nrules, 1004);
 	/* an IPv6 source /64: ip6 saddr (offset 8) masked to its first 8 bytes */
 	assert_int_equal(count_rules_with(&ps,
 					  "[ payload load 16b @ network header + 8 => reg 1 ]\n"
