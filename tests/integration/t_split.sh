@@ -172,6 +172,18 @@ check "explain: another site's prefix goes to that site" \
 check "explain: a tunnel rule's destination goes to its site" \
 	sh -c "'$UMBRAL' -N s1 explain 10.1.1.10 198.51.100.7 | grep -q 'tunnel to site s2'"
 
+# An auditor reads each table with nft: every field named (ip daddr, not
+# @nh,128,32), and the listing loads back as it is into an empty namespace.
+ip netns del ub-audit 2>/dev/null # a run cut short left it
+ip netns add ub-audit
+for d in red crypto black; do
+	nsx "s1-$d" nft list table inet umbral >"$WORK/$d.nft"
+	check "s1-$d's table as nft lists it names every field and loads back with nft -f" \
+		sh -c "! grep -q '@nh,\|@th,' '$WORK/$d.nft' && ip netns exec ub-audit nft -f '$WORK/$d.nft' &&
+			ip netns exec ub-audit nft delete table inet umbral"
+done
+ip netns del ub-audit
+
 kill -INT "$ping2" "$ping3" 2>/dev/null
 wait "$ping2" "$ping3"
 for s in 2 3; do
