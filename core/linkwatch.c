@@ -52,6 +52,8 @@ attr_cb(const struct nlattr *attr, void *data)
 		return MNL_CB_OK;
 	if (mnl_attr_get_type(attr) == IFLA_IFNAME && mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
 		return MNL_CB_ERROR;
+	if (mnl_attr_get_type(attr) == IFLA_MTU && mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return MNL_CB_ERROR;
 	tb[mnl_attr_get_type(attr)] = attr;
 	return MNL_CB_OK;
 }
@@ -71,10 +73,15 @@ seen_find(struct linkwatch *lw, int ifindex)
  * changed: reporting too often costs a re-apply, too seldom a stale route.
  */
 static bool
-seen_update(struct linkwatch *lw, const struct nlmsghdr *nlh, const struct seen_link *now)
+seen_update(struct linkwatch *lw, const struct nlmsghdr *nlh, const struct seen_link *now,
+	    char gone[IFNAMSIZ])
 {
 	struct seen_link *s = seen_find(lw, now->ifindex), *grown;
 
+	gone[0] = '\0';
+	/* Renamed: the old name is gone (wan renamed away is the WAN gone). */
+	if (s && strcmp(s->name, now->name) != 0)
+		memcpy(gone, s->name, IFNAMSIZ);
 	if (nlh->nlmsg_type == RTM_DELLINK) {
 		if (s)
 			*s = lw->seen[--lw->nseen];
@@ -116,10 +123,14 @@ msg_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct linkwatch *lw = data;
 	struct seen_link now;
+	char gone[IFNAMSIZ];
 
 	/* One we cannot name is ignored: it must not stop the loop. */
-	if (link_parse(nlh, &now) && seen_update(lw, nlh, &now))
-		lw->cb(lw->ctx, now.name, nlh->nlmsg_type == RTM_NEWLINK);
+	if (!link_parse(nlh, &now) || !seen_update(lw, nlh, &now, gone))
+		return MNL_CB_OK;
+	if (gone[0])
+		lw->cb(lw->ctx, gone, false);
+	lw->cb(lw->ctx, now.name, nlh->nlmsg_type == RTM_NEWLINK);
 	return MNL_CB_OK;
 }
 
@@ -128,9 +139,10 @@ static int
 dump_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct seen_link now;
+	char gone[IFNAMSIZ];
 
 	if (link_parse(nlh, &now))
-		(void)seen_update(data, nlh, &now);
+		(void)seen_update(data, nlh, &now, gone);
 	return MNL_CB_OK;
 }
 
@@ -164,8 +176,11 @@ read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	n = mnl_socket_recvfrom(lw->nl, buf, sizeof(buf));
 	if (n < 0) {
 		if (errno == ENOBUFS) {
-			lw->nseen = 0; /* what was seen is not known any more */
-			lw->cb(lw->ctx, NULL, true); /* lost events: re-check everything */
+			/* What was seen is not known any more: read it again, then re-check all. */
+			lw->nseen = 0;
+			if (seen_fill(lw) < 0)
+				log_warnx("link events lost, and the links cannot be read again");
+			lw->cb(lw->ctx, NULL, true);
 		}
 		return;
 	}

@@ -15,11 +15,15 @@
 
 #include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <sodium.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
 /* Room for bursts of new flows between two reads of the socket. */
 #define EVENT_RCVBUF (4 << 20)
 #define EVENTS_SYSCTL "/proc/sys/net/netfilter/nf_conntrack_events"
+#define COUNT_SYSCTL "/proc/sys/net/netfilter/nf_conntrack_count"
+/* Datagrams of events ct_track_drain reads at most (each holds many events). */
+#define DRAIN_MAX 4096
 
 enum slot_state { SLOT_EMPTY, SLOT_USED, SLOT_GONE };
 
@@ -36,23 +40,30 @@ struct ct_track {
 	bool tracking; /* events are applied (since a reset) */
 	bool valid;    /* and nothing was lost since: the table is every flow */
 	const char *why;
+	uint8_t key[crypto_shorthash_KEYBYTES];
 };
 
+/*
+ * Keyed (SipHash, a random key per tracker): a LAN host picks its own ports,
+ * and with a hash it could predict it would pile its flows on one probe run.
+ */
 static uint64_t
-flow_hash(uint8_t family, const uint8_t *p, size_t len)
+flow_hash(const uint8_t key[crypto_shorthash_KEYBYTES], const uint8_t *p, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL ^ family;
+	uint8_t out[crypto_shorthash_BYTES];
+	uint64_t h;
 
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
+	crypto_shorthash(out, p, len, key);
+	memcpy(&h, out, sizeof(h));
 	return h;
 }
 
 /* The slot holding this flow, or else the first free one on its probe path. */
 static struct flow *
-slot_find(struct flow *slots, size_t cap, uint8_t family, const uint8_t *p, size_t len)
+slot_find(const struct ct_track *t, struct flow *slots, size_t cap, uint8_t family,
+	  const uint8_t *p, size_t len)
 {
-	size_t i = (size_t)flow_hash(family, p, len) & (cap - 1);
+	size_t i = (size_t)(flow_hash(t->key, p, len) ^ family) & (cap - 1);
 	struct flow *free_slot = NULL;
 
 	for (size_t n = 0; n < cap; n++, i = (i + 1) & (cap - 1)) {
@@ -91,7 +102,7 @@ resize(struct ct_track *t, size_t cap)
 	for (size_t i = 0; i < t->cap; i++) {
 		const struct flow *f = &t->slots[i];
 		if (f->state == SLOT_USED)
-			*slot_find(slots, cap, f->family, f->tuple, f->len) = *f;
+			*slot_find(t, slots, cap, f->family, f->tuple, f->len) = *f;
 	}
 	free(t->slots);
 	t->slots = slots;
@@ -100,13 +111,13 @@ resize(struct ct_track *t, size_t cap)
 	return 0;
 }
 
-/* A power of two at least four times n: a quarter full after a rehash. */
+/* A power of two at least twice n: half full at most after a rehash. */
 static size_t
 cap_for(size_t n)
 {
 	size_t cap = 64;
 
-	while (cap < 4 * n)
+	while (cap < 2 * n)
 		cap *= 2;
 	return cap;
 }
@@ -122,18 +133,18 @@ ct_track_add(struct ct_track *t, uint8_t family, const struct nlattr *tuple)
 		lose(t, "a conntrack tuple longer than the tracker keeps");
 		return;
 	}
+	/* At most three quarters full, tombstones included, so that probes stay short. */
+	if (4 * (t->used + t->gone + 1) > 3 * t->cap && resize(t, cap_for(t->used + 1)) < 0) {
+		lose(t, "out of memory");
+		return;
+	}
+	f = slot_find(t, t->slots, t->cap, family, (const uint8_t *)tuple, tuple->nla_len);
+	if (f->state == SLOT_USED)
+		return; /* a dump and an event both saw it */
 	if (t->used >= t->max) {
 		lose(t, "more flows than the tracker keeps");
 		return;
 	}
-	/* At most half full, tombstones included, so that probes stay short. */
-	if (2 * (t->used + t->gone + 1) > t->cap && resize(t, cap_for(t->used + 1)) < 0) {
-		lose(t, "out of memory");
-		return;
-	}
-	f = slot_find(t->slots, t->cap, family, (const uint8_t *)tuple, tuple->nla_len);
-	if (f->state == SLOT_USED)
-		return; /* a dump and an event both saw it */
 	if (f->state == SLOT_GONE)
 		t->gone--;
 	f->state = SLOT_USED;
@@ -150,7 +161,7 @@ ct_track_remove(struct ct_track *t, uint8_t family, const struct nlattr *tuple)
 
 	if (!t->tracking || !t->cap || tuple->nla_len > CT_TUPLE_MAX)
 		return;
-	f = slot_find(t->slots, t->cap, family, (const uint8_t *)tuple, tuple->nla_len);
+	f = slot_find(t, t->slots, t->cap, family, (const uint8_t *)tuple, tuple->nla_len);
 	if (!f || f->state != SLOT_USED)
 		return;
 	f->state = SLOT_GONE;
@@ -189,14 +200,14 @@ ct_track_msg(struct ct_track *t, const struct nlmsghdr *nlh)
 		ct_track_remove(t, g->nfgen_family, tuple);
 }
 
-void
-ct_track_drain(struct ct_track *t)
+int
+ct_track_read(struct ct_track *t, int max)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(4)));
 
 	if (!t || !t->nl)
-		return;
-	for (;;) {
+		return 0;
+	for (int i = 0; i < max; i++) {
 		ssize_t n = recv(mnl_socket_get_fd(t->nl), buf, sizeof(buf), MSG_DONTWAIT);
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
 		int left = (int)n;
@@ -208,34 +219,59 @@ ct_track_drain(struct ct_track *t)
 			continue; /* what is queued still is read and dropped */
 		}
 		if (n <= 0)
-			return; /* EAGAIN: all read */
+			return 0; /* EAGAIN: all read */
 		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
 			ct_track_msg(t, nlh);
 	}
+	return -EAGAIN;
 }
 
-/* Whether the namespace sends conntrack events at all (0 turns them off). */
-static bool
-events_on(void)
+void
+ct_track_drain(struct ct_track *t)
 {
-	char c = '0';
-	int fd = open(EVENTS_SYSCTL, O_RDONLY | O_CLOEXEC);
+	/* New flows faster than this can be read: the table will not catch up. */
+	if (ct_track_read(t, DRAIN_MAX) < 0)
+		lose(t, "conntrack events come faster than they can be read");
+}
+
+/* A number a sysctl of this namespace holds, or -1. */
+static long
+sysctl_read(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
 
 	if (fd < 0)
-		return false;
-	if (read(fd, &c, 1) != 1)
-		c = '0';
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
-	return c != '0';
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtol(buf, NULL, 10);
 }
 
+/*
+ * With events off (nf_conntrack_events 0) flows come and go unseen; and
+ * flows begun while they were off, even if they are on again now, show as
+ * more entries in the namespace than the table holds.
+ */
 bool
 ct_track_valid(struct ct_track *t)
 {
+	long count;
+
 	if (!t || !t->valid)
 		return false;
-	if (t->nl && !events_on()) {
+	if (!t->nl)
+		return true;
+	if (sysctl_read(EVENTS_SYSCTL) == 0) {
 		lose(t, "net.netfilter.nf_conntrack_events is 0");
+		return false;
+	}
+	if ((count = sysctl_read(COUNT_SYSCTL)) < 0 || (size_t)count > t->used) {
+		lose(t, "the namespace has flows the events did not show");
 		return false;
 	}
 	return true;
@@ -286,6 +322,7 @@ ct_track_new(size_t max, struct ct_track **out)
 		return -ENOMEM;
 	t->max = max;
 	t->why = "not started";
+	randombytes_buf(t->key, sizeof(t->key));
 	*out = t;
 	return 0;
 }

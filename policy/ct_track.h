@@ -10,9 +10,10 @@
  * and a hash of their original tuples, as ctnetlink sends them (the bytes a
  * delete names an entry by). It only says it knows every flow (valid) when
  * that is so: from its start, after a lost event (the socket overflowed),
- * with more than its maximum of flows, or while the namespace sends no
- * events (net.netfilter.nf_conntrack_events = 0), it is not valid and the
- * prune dumps the table instead, then starts over from that dump.
+ * with more than its maximum of flows, while the namespace sends no events
+ * (net.netfilter.nf_conntrack_events = 0) or holds more entries than the
+ * table (events were off for a while), it is not valid and the prune dumps
+ * the table instead, then starts over from that dump.
  */
 #ifndef UMBRAL_CT_TRACK_H
 #define UMBRAL_CT_TRACK_H
@@ -26,7 +27,7 @@
 struct ct_track;
 
 /* An original tuple (CTA_TUPLE_ORIG, header included) no longer than this is tracked. */
-#define CT_TUPLE_MAX 112
+#define CT_TUPLE_MAX 96
 
 /*
  * Opens the event socket in the current network namespace and an empty,
@@ -40,7 +41,14 @@ void ct_track_close(struct ct_track *t);
 /* The socket to watch for readability, or -1 for a table without one. */
 int ct_track_fd(const struct ct_track *t);
 
-/* Reads every pending event (never blocks). A lost event makes the table not valid. */
+/*
+ * Reads pending events, at most max datagrams (never blocks): 0 when all
+ * were read, -EAGAIN when more wait. A lost event makes the table not valid.
+ * The event loop's watcher reads a few at a time, so that a flood of new
+ * flows cannot starve the control socket.
+ */
+int ct_track_read(struct ct_track *t, int max);
+/* Reads every pending event before a prune; if they do not stop coming, not valid. */
 void ct_track_drain(struct ct_track *t);
 
 /* The CTA_TUPLE_ORIG attribute of a ctnetlink message (event or dump), or NULL. */

@@ -273,6 +273,13 @@ struct job {
  * Sends msgs (j's batch or a change to it), numbered [first, last), and
  * reads every ack. Returns 0 or the kernel's error, logged.
  */
+/*
+ * Acks lost or late on the shared socket (core/nl.h nl_netfilter): the late
+ * ones would reach its next user (a conntrack prune) as stray replies, so
+ * nft_apply closes it once it is done with it.
+ */
+static bool acks_astray;
+
 static int
 send_one(struct mnl_socket *nl, const struct job *j, const void *msgs, size_t len, uint32_t first,
 	 uint32_t last)
@@ -283,8 +290,11 @@ send_one(struct mnl_socket *nl, const struct job *j, const void *msgs, size_t le
 	if (ret == 0)
 		ret = acks_read(nl, &a);
 	/* Acks lost or late: the table itself says whether the batch committed. */
-	if ((ret == -ENOBUFS || ret == -ETIMEDOUT) && kernel_matches(j->batch, j->len, j->want))
-		ret = 0;
+	if (ret == -ENOBUFS || ret == -ETIMEDOUT) {
+		acks_astray = true;
+		if (kernel_matches(j->batch, j->len, j->want))
+			ret = 0;
+	}
 	if (ret < 0)
 		log_warnx("nft: %s table not applied: %s (message %u, %s)%s%s", domain_name(j->d),
 			  strerror(-ret), a.err_seq - a.first, msg_name(msgs, len, a.err_seq),
@@ -522,10 +532,11 @@ nft_apply(const struct policy *p, enum domain d, bool *changed)
 		ret = apply_full(nl, p, d, &next_seq, changed);
 	else
 		ret = 0;
-	if (ret < 0) {
+	if (ret < 0)
 		nft_forget();
-		/* The socket may hold what we did not read: a fresh one next time. */
+	/* The socket may hold what we did not read: a fresh one next time. */
+	if (ret < 0 || acks_astray)
 		nl_netfilter_close();
-	}
+	acks_astray = false;
 	return ret;
 }

@@ -215,13 +215,12 @@ tunnel_dsts(const struct policy *p, struct tunnel_dst **out)
 	return (ssize_t)k;
 }
 
-/* Whether a stale destination strictly contains e: e needs a route of its own. */
+/* Whether one of the stale destinations strictly contains e: e needs a route of its own. */
 static bool
-under_stale(const struct tunnel_dst *v, size_t n, const struct prefix *e)
+under_stale(const struct prefix *const *stale, size_t n, const struct prefix *e)
 {
 	for (size_t i = 0; i < n; i++)
-		if (v[i].stale && v[i].dst->len < e->len &&
-		    prefix_contains(v[i].dst, e->family, e->addr))
+		if (stale[i]->len < e->len && prefix_contains(stale[i], e->family, e->addr))
 			return true;
 	return false;
 }
@@ -235,11 +234,21 @@ under_stale(const struct tunnel_dst *v, size_t n, const struct prefix *e)
 static int
 plan_stale(const struct policy *p, struct plan *pl, bool no_default[2])
 {
+	const struct prefix **stale;
 	struct tunnel_dst *v;
 	ssize_t n = tunnel_dsts(p, &v);
+	size_t ns = 0;
 
 	if (n < 0)
 		return (int)n;
+	/* The stale ones apart: few next to the live ones, each live one is checked against them. */
+	if (!(stale = calloc((size_t)n + 1, sizeof(*stale)))) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (ssize_t i = 0; i < n; i++)
+		if (v[i].stale)
+			stale[ns++] = v[i].dst;
 	for (ssize_t i = 0; i < n; i++) {
 		const struct prefix *d = v[i].dst;
 
@@ -247,9 +256,10 @@ plan_stale(const struct policy *p, struct plan *pl, bool no_default[2])
 			no_default[d->family == AF_INET6] = true;
 		else if (v[i].stale)
 			plan_unreachable_dst(pl, TABLE_SECURE, d);
-		else if (under_stale(v, (size_t)n, d))
+		else if (under_stale(stale, ns, d))
 			plan_dev(pl, TABLE_SECURE, d, IF_WG);
 	}
+	free(stale);
 	free(v);
 	return 0;
 }

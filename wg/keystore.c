@@ -85,10 +85,10 @@ static void __attribute__((noreturn))
 derive_child(int fd, uint8_t *key, const uint8_t *secret, size_t len, const uint8_t *salt,
 	     uint64_t ops, uint64_t mem)
 {
-	bool ok = crypto_pwhash(key, crypto_secretbox_KEYBYTES, (const char *)secret, len, salt,
-				ops, (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) == 0 &&
-		  write(fd, key, crypto_secretbox_KEYBYTES) == crypto_secretbox_KEYBYTES;
-	_exit(ok ? 0 : 1);
+	if (crypto_pwhash(key, crypto_secretbox_KEYBYTES, (const char *)secret, len, salt, ops,
+			  (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
+		_exit(1);
+	_exit(write(fd, key, crypto_secretbox_KEYBYTES) == crypto_secretbox_KEYBYTES ? 0 : 2);
 }
 
 /*
@@ -122,9 +122,9 @@ derive(uint8_t **key, const uint8_t *secret, size_t len, const uint8_t *salt, ui
 	close(fds[0]);
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	/* The child exits 1 only when Argon2 cannot get its memory; a signal is -EIO. */
+	/* The child exits 1 when Argon2 cannot get its memory; 2 (no write) or a signal: -EIO. */
 	if (pid > 0 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
-		ret = WIFEXITED(status) ? -ENOMEM : -EIO;
+		ret = WIFEXITED(status) && WEXITSTATUS(status) == 1 ? -ENOMEM : -EIO;
 	if (ret == 0)
 		return 0;
 fail:
