@@ -327,8 +327,11 @@ run_repair(struct node_ctx *n, const struct command *c, int argc, char **argv)
 static const struct command commands[] = {
 	{"status", "status [--json]",
 	 "Shows each domain (red, crypto, black): its policy revision, whether the\n"
-	 "policy is applied, and in crypto the WireGuard device and every peer with its\n"
-	 "endpoint, last handshake and byte counters. Exits 1 if a domain does not answer.\n",
+	 "policy is applied, in crypto the WireGuard device and every peer with its\n"
+	 "endpoint, last handshake and byte counters, and in red the DHCP server and\n"
+	 "whether red follows its flows from conntrack events (\"conntrack: N flows\n"
+	 "tracked\"; otherwise why, and each change reads the whole conntrack table).\n"
+	 "Exits 1 if a domain does not answer.\n",
 	 run_status},
 	{"site add", "site add NAME --key PUBKEY [--endpoint HOST:PORT] [--keepalive SECONDS]\n"
 		     "         --prefix CIDR [CIDR...]",
