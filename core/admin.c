@@ -113,10 +113,16 @@ admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int argc, c
 	    int64_t revision, const char *summary, int outcome)
 {
 	struct audit_rec r;
-	int ret;
 
 	admin_audit_fill(d, peer, kind, argc, argv, revision, summary, outcome, &r);
-	ret = audit_append(d->store, &r, NULL);
+	admin_audit_append(d, &r);
+}
+
+void
+admin_audit_append(struct daemon *d, const struct audit_rec *r)
+{
+	int ret = audit_append(d->store, r, NULL);
+
 	if (ret < 0)
 		log_warnx("%s: cannot append to the audit log: %s", __func__, strerror(-ret));
 	else

@@ -240,9 +240,9 @@ store_with_record(struct daemon *d, const struct policy *next, const char *autho
 	return store_batch_end(d->store, ret);
 }
 
-int
-daemon_commit(struct daemon *d, struct policy *next, const char *author, const char *comment,
-	      struct audit_rec *rec, struct buf *out)
+static int
+commit(struct daemon *d, struct policy *next, const char *author, const char *comment,
+       struct audit_rec *rec, struct buf *out)
 {
 	struct errbuf eb = {0};
 	int ret;
@@ -270,6 +270,23 @@ daemon_commit(struct daemon *d, struct policy *next, const char *author, const c
 	buf_printf(out, "%s: revision %lld\n", domain_name(d->domain),
 		   (long long)d->policy.revision);
 	return CTL_OK;
+}
+
+int
+daemon_commit(struct daemon *d, struct policy *next, const char *author, const char *comment,
+	      struct audit_rec *rec, struct buf *out)
+{
+	int st = commit(d, next, author, comment, rec, out);
+
+	if (rec && st != CTL_OK) {
+		/* No revision and no record were written: say it failed (revision 0, audit.h). */
+		rec->revision = 0;
+		rec->outcome = AUDIT_FAILED;
+		admin_audit_append(d, rec);
+	} else if (rec) {
+		admin_rotate_auto(d);
+	}
+	return st;
 }
 
 /* The policy a change asks for: an edit of the current one, or an old revision's content. */
@@ -356,11 +373,6 @@ change_record(struct daemon *d, const struct ctl_peer *peer, const struct change
 	author_of(peer, author, sizeof(author));
 	admin_audit_fill(d, peer, change_kind(argv), argc, argv, 0, summary, AUDIT_OK, &rec);
 	st = daemon_commit(d, next, author, o->comment, &rec, out);
-	/* A failed commit wrote no revision (0, as audit.h says) and no record: say it failed. */
-	if (st != CTL_OK)
-		admin_audit(d, peer, change_kind(argv), argc, argv, 0, summary, AUDIT_FAILED);
-	else
-		admin_rotate_auto(d);
 	if (st == CTL_OK && o->confirm_at > 0) {
 		admin_confirm_arm(d, base, d->policy.revision, o->confirm_at);
 		buf_printf(out, "%s: goes back to revision %lld in %llds unless confirmed\n",

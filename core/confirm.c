@@ -61,15 +61,14 @@ expired(struct ev_loop *loop, ev_timer *w, int revents)
 		 d->confirm_rev, d->confirm_base);
 	buf_init(&msg);
 	admin_audit_fill(d, NULL, AUDIT_KIND_ROLLBACK, 2, words, 0, comment, AUDIT_OK, &rec);
-	st = admin_load_revision(d, base, &next, &msg) < 0 ? CTL_FAILED : CTL_OK;
-	if (st == CTL_OK) {
+	if (admin_load_revision(d, base, &next, &msg) < 0) {
+		st = CTL_FAILED;
+		rec.outcome = AUDIT_FAILED;
+		admin_audit_append(d, &rec);
+	} else {
 		st = daemon_commit(d, &next, "umbrald (confirm timeout)", comment, &rec, &msg);
 		policy_free(&next);
 	}
-	if (st != CTL_OK)
-		admin_audit(d, NULL, AUDIT_KIND_ROLLBACK, 2, words, 0, comment, AUDIT_FAILED);
-	else
-		admin_rotate_auto(d);
 	if (st == CTL_OK) {
 		log_info("%s", comment);
 		clear(d);

@@ -48,7 +48,7 @@ struct daemon {
 	double
 	    last_apply_ms; /* how long the last successful apply took, for status and benchmarks */
 	ev_timer reapply;  /* debounced re-apply after a link event */
-	ev_timer kernel_check; /* nftables drift: daemon_check_start() */
+	ev_timer kernel_check; /* nftables and route drift: daemon_check_start() */
 	ev_timer health;   /* crypto: is WireGuard still there? */
 	struct guard_watch guard; /* alarms on what the table's host protection counted */
 	int64_t stale_after;	  /* seconds without a handshake that make a site stale */
@@ -116,7 +116,8 @@ void daemon_reapply_soon(struct daemon *d);
  * Makes next (consumed: zeroed on success) the new revision (current + 1):
  * applies it, stores it with author and comment and, in the same
  * transaction, the audit record rec (NULL for none; its revision is set
- * here), and on any failure puts the kernel back to the current policy.
+ * here), and on any failure puts the kernel back to the current policy and
+ * records rec as failed (revision 0) on its own.
  * Reply text goes to out. Returns a ctl status.
  */
 struct audit_rec;
@@ -132,6 +133,8 @@ void admin_init(struct daemon *d);
 /* Records one event in this domain's audit log; peer NULL: the daemon itself. */
 void admin_audit(struct daemon *d, const struct ctl_peer *peer, int kind, int argc, char **argv,
 		 int64_t revision, const char *summary, int outcome);
+/* Appends r (logged if it cannot) and rotates the log when it is due. */
+void admin_audit_append(struct daemon *d, const struct audit_rec *r);
 /* The record admin_audit would append, for one written with a revision (daemon_commit). */
 void admin_audit_fill(struct daemon *d, const struct ctl_peer *peer, int kind, int argc,
 		      char **argv, int64_t revision, const char *summary, int outcome,

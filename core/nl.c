@@ -79,15 +79,21 @@ done_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
-/* Sequence numbers of this process's requests (nftables batches count their own). */
+/* Sequence numbers of this process's requests, nftables batches included. */
 static uint32_t seq;
+
+uint32_t *
+nl_seq(void)
+{
+	if (seq == 0)
+		seq = (uint32_t)time(NULL);
+	return &seq;
+}
 
 static uint32_t
 next_seq(void)
 {
-	if (seq == 0)
-		seq = (uint32_t)time(NULL);
-	return ++seq;
+	return ++*nl_seq();
 }
 
 static struct mnl_socket *netfilter_nl;

@@ -22,6 +22,12 @@ struct mnl_socket *nl_open(int bus);
  * NULL with errno set. After an error, close it: the next call opens a fresh one.
  */
 struct mnl_socket *nl_netfilter(void);
+/*
+ * The process's one sequence counter: nl_talk numbers from it, and so does
+ * who sends a batch of its own (nftables), advancing it past what it used,
+ * so that no two requests on the shared socket carry the same number.
+ */
+uint32_t *nl_seq(void);
 void nl_netfilter_close(void);
 
 /*

@@ -215,7 +215,7 @@ find_victims(struct mnl_socket *nl, struct ct_track *t, bool valid, struct prune
 	if (valid)
 		return ct_track_each(t, consider, pr);
 	if (t) {
-		log_debug("conntrack: reading the whole table (%s)", ct_track_why(t));
+		log_debug("conntrack: reading the whole table (%s)", ct_track_doubt(t));
 		ct_track_reset(t);
 		pr->track = t;
 	}

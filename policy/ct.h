@@ -50,8 +50,9 @@ int ct_sync(struct ct_track *t);
 int ct_flush(void);
 
 /*
- * Reads the original tuple of one ctnetlink message into *pkt (for the unit
- * tests and ct_prune). Returns 0, or -EINVAL when it has no usable tuple.
+ * Reads the original tuple of one ctnetlink message into *pkt, as the prune
+ * reads each flow's (for the unit tests). Returns 0, or -EINVAL when it has
+ * no usable tuple.
  */
 int ct_msg_tuple(const struct nlmsghdr *nlh, struct explain_pkt *pkt);
 

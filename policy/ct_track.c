@@ -257,30 +257,32 @@ sysctl_read(const char *path)
  * flows begun while they were off, even if they are on again now, show as
  * more entries in the namespace than the table holds.
  */
-bool
-ct_track_valid(struct ct_track *t)
+const char *
+ct_track_doubt(const struct ct_track *t)
 {
 	long count;
 
-	if (!t || !t->valid)
-		return false;
+	if (!t)
+		return "no tracker";
+	if (!t->valid)
+		return t->why;
 	if (!t->nl)
-		return true;
-	if (sysctl_read(EVENTS_SYSCTL) == 0) {
-		lose(t, "net.netfilter.nf_conntrack_events is 0");
-		return false;
-	}
-	if ((count = sysctl_read(COUNT_SYSCTL)) < 0 || (size_t)count > t->used) {
-		lose(t, "the namespace has flows the events did not show");
-		return false;
-	}
-	return true;
+		return NULL;
+	if (sysctl_read(EVENTS_SYSCTL) == 0)
+		return "net.netfilter.nf_conntrack_events is 0";
+	if ((count = sysctl_read(COUNT_SYSCTL)) < 0 || (size_t)count > t->used)
+		return "the namespace has flows the events did not show";
+	return NULL;
 }
 
-const char *
-ct_track_why(const struct ct_track *t)
+bool
+ct_track_valid(struct ct_track *t)
 {
-	return !t ? "no tracker" : t->valid ? "" : t->why;
+	const char *why = ct_track_doubt(t);
+
+	if (why && t && t->valid)
+		lose(t, why);
+	return !why;
 }
 
 size_t

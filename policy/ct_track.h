@@ -58,12 +58,13 @@ const struct nlattr *ct_orig_tuple(const struct nlmsghdr *nlh);
 void ct_track_msg(struct ct_track *t, const struct nlmsghdr *nlh);
 
 /*
- * Whether the table holds every flow of the namespace. Also reads
- * nf_conntrack_events: with events off, the table cannot know.
+ * Why the table may not hold every flow of the namespace now, or NULL if
+ * it does: not valid, events off (nf_conntrack_events), or more entries in
+ * the namespace than in the table. Changes nothing (status asks it).
  */
+const char *ct_track_doubt(const struct ct_track *t);
+/* Whether the table holds every flow; if not, it is dropped until a dump (the prune asks it). */
 bool ct_track_valid(struct ct_track *t);
-/* Why the table is not valid (for the log), or "" if it is. */
-const char *ct_track_why(const struct ct_track *t);
 size_t ct_track_count(const struct ct_track *t);
 
 /*

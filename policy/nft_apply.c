@@ -150,6 +150,13 @@ acks_parse(struct acks *a, const void *buf, size_t n)
 	}
 }
 
+/*
+ * Acks lost or late on the shared socket (core/nl.h nl_netfilter): the late
+ * ones would reach its next user (a conntrack prune) as stray replies, so
+ * nft_apply closes it once it is done with it.
+ */
+static bool acks_astray;
+
 /* Reads until every ack came, and then whatever else is queued (more errors). */
 static int
 acks_read(struct mnl_socket *nl, struct acks *a)
@@ -170,12 +177,17 @@ acks_read(struct mnl_socket *nl, struct acks *a)
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return -errno; /* -ENOBUFS: acks were lost */
+		if (n < 0) {
+			if (errno == ENOBUFS)
+				acks_astray = true; /* acks were lost */
+			return -errno;
+		}
 		acks_parse(a, buf, (size_t)n);
 	}
 	if (a->err)
 		return a->err;
+	if (a->got < a->expected)
+		acks_astray = true; /* late: they may come yet */
 	return a->got < a->expected ? -ETIMEDOUT : 0;
 }
 
@@ -273,13 +285,6 @@ struct job {
  * Sends msgs (j's batch or a change to it), numbered [first, last), and
  * reads every ack. Returns 0 or the kernel's error, logged.
  */
-/*
- * Acks lost or late on the shared socket (core/nl.h nl_netfilter): the late
- * ones would reach its next user (a conntrack prune) as stray replies, so
- * nft_apply closes it once it is done with it.
- */
-static bool acks_astray;
-
 static int
 send_one(struct mnl_socket *nl, const struct job *j, const void *msgs, size_t len, uint32_t first,
 	 uint32_t last)
@@ -290,11 +295,8 @@ send_one(struct mnl_socket *nl, const struct job *j, const void *msgs, size_t le
 	if (ret == 0)
 		ret = acks_read(nl, &a);
 	/* Acks lost or late: the table itself says whether the batch committed. */
-	if (ret == -ENOBUFS || ret == -ETIMEDOUT) {
-		acks_astray = true;
-		if (kernel_matches(j->batch, j->len, j->want))
-			ret = 0;
-	}
+	if ((ret == -ENOBUFS || ret == -ETIMEDOUT) && kernel_matches(j->batch, j->len, j->want))
+		ret = 0;
 	if (ret < 0)
 		log_warnx("nft: %s table not applied: %s (message %u, %s)%s%s", domain_name(j->d),
 			  strerror(-ret), a.err_seq - a.first, msg_name(msgs, len, a.err_seq),
@@ -519,17 +521,15 @@ apply_full(struct mnl_socket *nl, const struct policy *p, enum domain d, uint32_
 int
 nft_apply(const struct policy *p, enum domain d, bool *changed)
 {
-	static uint32_t next_seq;
 	struct mnl_socket *nl = nl_netfilter();
+	uint32_t *seq = nl_seq();
 	int ret;
 
 	if (!nl)
 		return -errno;
-	if (next_seq == 0)
-		next_seq = (uint32_t)time(NULL);
-	ret = apply_known(nl, p, d, &next_seq, changed);
+	ret = apply_known(nl, p, d, seq, changed);
 	if (ret <= 0)
-		ret = apply_full(nl, p, d, &next_seq, changed);
+		ret = apply_full(nl, p, d, seq, changed);
 	else
 		ret = 0;
 	if (ret < 0)

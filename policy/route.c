@@ -550,7 +550,7 @@ metric_norm(uint8_t family, uint32_t metric)
 /*
  * Orders routes by what the kernel's replace keys on (family, table, prefix,
  * metric); 0 means a route with the same key is replaced. The sort lets a
- * crypto domain with thousands of prefixes match want to seen in O(n log n).
+ * crypto domain with many stale prefixes match want to seen in O(n log n).
  */
 static int
 route_key_cmp(const struct route_want *a, const struct route_want *b)
@@ -767,8 +767,8 @@ dump_rules(struct apply *a)
 
 /*
  * Device indexes already looked up. A domain routes over a handful of
- * devices but crypto has a route per prefix (thousands), and each
- * if_nametoindex() is a socket and an ioctl.
+ * devices with up to thousands of routes (a stale site's prefixes), and
+ * each if_nametoindex() is a socket and an ioctl.
  */
 #define DEV_CACHE_MAX 8
 struct dev_cache {
@@ -819,9 +819,9 @@ resolve_devs(struct apply *a)
 }
 
 /*
- * Routes go ROUTE_BATCH to a datagram, each acked (crypto installs one per
- * secure prefix: thousands, which one round trip each made slow), and few
- * enough that their acks fit the socket's receive buffer.
+ * Routes go ROUTE_BATCH to a datagram, each acked (a stale site's prefixes
+ * turn unreachable together: up to thousands, which one round trip each
+ * made slow), and few enough that their acks fit the socket's receive buffer.
  */
 #define ROUTE_BATCH 128
 
@@ -1018,8 +1018,8 @@ rules_del(struct apply *a)
 /*
  * What the last apply of this process left in the kernel: its plan, each
  * route with the device index it went out with. The next apply diffs
- * against it instead of dumping thousands of routes (crypto holds one per
- * secure prefix). Forgotten on any failure, on link events (the kernel
+ * against it instead of dumping the table (up to thousands of routes while
+ * sites are stale). Forgotten on any failure, on link events (the kernel
  * drops a down link's routes) and on reload; route_check() compares it with
  * a dump now and then.
  */

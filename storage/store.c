@@ -300,16 +300,14 @@ exec(sqlite3 *db, const char *sql, const char *fn, const char *what)
 	return 0;
 }
 
-/* The savepoint a write takes inside a batch (store_batch_begin). */
-#define NESTED "umbral_nested"
-
 int
 store_tx_begin(sqlite3 *db, const char *fn)
 {
 	int err;
 
+	/* Inside a batch (store_batch_begin) the batch's transaction is this write's. */
 	if (!sqlite3_get_autocommit(db))
-		return (err = exec(db, "SAVEPOINT " NESTED, fn, "savepoint")) < 0 ? err : 0;
+		return 0;
 	/* IMMEDIATE takes the write lock now, so what we read stays true until COMMIT. */
 	return (err = exec(db, "BEGIN IMMEDIATE", fn, "begin")) < 0 ? err : 1;
 }
@@ -317,16 +315,8 @@ store_tx_begin(sqlite3 *db, const char *fn)
 int
 store_tx_end(sqlite3 *db, int began, int err, const char *fn)
 {
-	if (!began) {
-		if (err == 0 && (err = exec(db, "RELEASE " NESTED, fn, "release")) == 0)
-			return 0;
-		/* The batch goes on without this write's part; its owner sees err. */
-		if (!sqlite3_get_autocommit(db)) {
-			(void)exec(db, "ROLLBACK TO " NESTED, fn, "rollback to");
-			(void)exec(db, "RELEASE " NESTED, fn, "release");
-		}
-		return err;
-	}
+	if (!began)
+		return err; /* the batch's owner commits or rolls back, seeing err */
 	if (err == 0 && (err = exec(db, "COMMIT", fn, "commit")) == 0)
 		return 0;
 	/* Some errors have already rolled the transaction back. */

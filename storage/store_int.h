@@ -15,11 +15,12 @@ struct store;
 sqlite3 *store_db(struct store *st);
 
 /*
- * A write: its own transaction, or a savepoint inside a batch already open
+ * A write: its own transaction, or part of a batch already open
  * (store_batch_begin), so that the batch lands with one fsync. Returns 1
  * when it began a transaction, 0 inside a batch, or a negative errno; pass
- * that to store_tx_end, which commits (or releases) when err is 0 and rolls
- * back otherwise, and returns err.
+ * that to store_tx_end, which commits its own transaction when err is 0 and
+ * rolls it back otherwise (a batch's owner does that for the batch), and
+ * returns err.
  */
 int store_tx_begin(sqlite3 *db, const char *fn);
 int store_tx_end(sqlite3 *db, int began, int err, const char *fn);

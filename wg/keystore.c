@@ -64,17 +64,33 @@ secret_ok(const uint8_t *secret, size_t len)
 	return secret && len > 0 && len <= KEYSTORE_SECRET_MAX;
 }
 
-/* Reads exactly len bytes, or fails. */
 static int
-read_full(int fd, uint8_t *p, size_t len)
+read_exact(int fd, uint8_t *buf, size_t len, size_t *got)
 {
-	while (len > 0) {
-		ssize_t n = read(fd, p, len);
+	*got = 0;
+	while (*got < len) {
+		ssize_t n = read(fd, buf + *got, len - *got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return -EIO;
-		p += n;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		*got += (size_t)n;
+	}
+	return 0;
+}
+
+static int
+write_all(int fd, const uint8_t *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
 		len -= (size_t)n;
 	}
 	return 0;
@@ -88,7 +104,7 @@ derive_child(int fd, uint8_t *key, const uint8_t *secret, size_t len, const uint
 	if (crypto_pwhash(key, crypto_secretbox_KEYBYTES, (const char *)secret, len, salt, ops,
 			  (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
 		_exit(1);
-	_exit(write(fd, key, crypto_secretbox_KEYBYTES) == crypto_secretbox_KEYBYTES ? 0 : 2);
+	_exit(write_all(fd, key, crypto_secretbox_KEYBYTES) == 0 ? 0 : 2);
 }
 
 /*
@@ -103,6 +119,7 @@ derive(uint8_t **key, const uint8_t *secret, size_t len, const uint8_t *salt, ui
        uint64_t mem)
 {
 	int fds[2], status = 0, ret;
+	size_t got = 0;
 	pid_t pid;
 
 	if (!(*key = sodium_malloc(crypto_secretbox_KEYBYTES)))
@@ -117,8 +134,9 @@ derive(uint8_t **key, const uint8_t *secret, size_t len, const uint8_t *salt, ui
 	}
 	ret = pid < 0 ? -errno : 0;
 	close(fds[1]);
-	if (ret == 0)
-		ret = read_full(fds[0], *key, crypto_secretbox_KEYBYTES);
+	if (ret == 0 && (ret = read_exact(fds[0], *key, crypto_secretbox_KEYBYTES, &got)) == 0 &&
+	    got != crypto_secretbox_KEYBYTES)
+		ret = -EIO;
 	close(fds[0]);
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -204,23 +222,6 @@ unseal(const uint8_t file[KEYSTORE_FILE_LEN], const uint8_t *secret, size_t len,
 }
 
 static int
-read_exact(int fd, uint8_t *buf, size_t len, size_t *got)
-{
-	*got = 0;
-	while (*got < len) {
-		ssize_t n = read(fd, buf + *got, len - *got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		*got += (size_t)n;
-	}
-	return 0;
-}
-
-static int
 file_read(const char *path, uint8_t file[KEYSTORE_FILE_LEN])
 {
 	uint8_t extra;
@@ -268,21 +269,6 @@ dir_check(const char *path, char dir[PATH_MAX])
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
 	return (st.st_mode & 077) ? -EPERM : 0;
-}
-
-static int
-write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 static int

@@ -121,7 +121,7 @@ rss=0
 for d in $DOMAINS; do
 	st="/proc/$("$LAB" pid s1 "$d")/status"
 	r=$(awk '/VmHWM/ {print $2}' "$st")
-	# Crypto's peak is the keystore's unlock (Argon2id works in 64 MiB); RSS is what stays.
+	# Peak and now: the keystore's Argon2id (64 MiB) runs in a child of its own, not counted here.
 	printf '  umbrald %-6s peak RSS %6.1f MiB, RSS now %6.1f MiB\n' "$d" "$(echo "$r / 1024" | bc -l)" \
 		"$(awk '/VmRSS/ {print $2 / 1024}' "$st")"
 	[ "$r" -gt "$rss" ] && rss=$r

@@ -10,11 +10,6 @@
 RUNS=${BENCH_RUNS:-3}
 SECS=${BENCH_SECONDS:-10}
 
-bare_down() {
-	ns_remove ub-a ub-b
-	rm -f /run/wireguard/ubwga.sock /run/wireguard/ubwgb.sock
-}
-
 # Two namespaces NAME-a and NAME-b, a veth, wireguard-go in each, configured
 # with wg(8); NET is the third octet of their addresses.
 bare_up() {

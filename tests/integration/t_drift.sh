@@ -76,6 +76,7 @@ check "s1-lan reaches s2-lan again" wait_for 10 ping_ok s1-lan 10.2.1.10
 # 4. After all that, a site added and removed reaches every domain's kernel.
 key=$(newkey)
 routes_before=$(crypto_routes)
+check "crypto's secure table was read (default into wg0)" grep -q "^default dev wg0" <<<"$routes_before"
 U site add s9 --key "$key" --endpoint 198.18.9.2:51820 --prefix 10.9.0.0/16 >/dev/null
 check "site add: red's secure set has the new prefix" holds red_set 10.9.0.0/16
 # WireGuard's allowed-ips choose the peer: a site changes no route in crypto.

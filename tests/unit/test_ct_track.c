@@ -118,7 +118,7 @@ test_new_and_destroy(void **state)
 	feed(t, IPCTNL_MSG_CT_NEW, 3, 40000);
 	assert_int_equal(ct_track_count(t), 3);
 	assert_true(ct_track_valid(t));
-	assert_string_equal(ct_track_why(t), "");
+	assert_null(ct_track_doubt(t));
 	ct_track_close(t);
 }
 
@@ -159,7 +159,7 @@ test_too_many(void **state)
 	feed(t, IPCTNL_MSG_CT_NEW, 2, 2000);
 	assert_false(ct_track_valid(t));
 	assert_int_equal(ct_track_count(t), 0);
-	assert_string_equal(ct_track_why(t), "more flows than the tracker keeps");
+	assert_string_equal(ct_track_doubt(t), "more flows than the tracker keeps");
 	/* Events alone cannot make it valid again: only a dump can. */
 	feed(t, IPCTNL_MSG_CT_DELETE, 2, 2000);
 	feed(t, IPCTNL_MSG_CT_NEW, 2, 3000);
@@ -185,7 +185,7 @@ test_tuple_too_long(void **state)
 	a->nla_len = sizeof(raw);
 	ct_track_add(t, AF_INET, a);
 	assert_false(ct_track_valid(t));
-	assert_string_equal(ct_track_why(t), "a conntrack tuple longer than the tracker keeps");
+	assert_string_equal(ct_track_doubt(t), "a conntrack tuple longer than the tracker keeps");
 	ct_track_close(t);
 }
 

@@ -843,10 +843,6 @@ delete_elems(struct parsed *ps, const struct nlmsghdr *msg)
 }
 
 /*
- * The delta from from's elements to to's, applied to from's parsed batch,
- * leaves exactly to's elements; none at all when they are equal.
- */
-/*
  * The short way (policy/nft_apply.c) gets the elements from the policy, not
  * from a batch: they are the batch's exactly, and the delta between two
  * policies is the one between their batches, byte for byte.
@@ -875,6 +871,10 @@ check_walk(const struct policy *from, const struct policy *to, enum domain d,
 	nft_elemsets_free(pb);
 }
 
+/*
+ * The delta from from's elements to to's, applied to from's parsed batch,
+ * leaves exactly to's elements; none at all when they are equal.
+ */
 static void
 check_delta(const struct policy *from, const struct policy *to, enum domain d)
 {
