@@ -3,7 +3,8 @@
  * policy/ct.c — deletes the conntrack entries a policy change made wrong.
  * The flows come from red's tracker (policy/ct_track.h) or, when it does
  * not know them all, from one dump of the table; then one delete per entry
- * whose path changed, naming it by its original tuple.
+ * whose path changed, naming it by its original tuple. Only flows in the
+ * change's scope (explain_scope) are explained.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,6 +31,7 @@ struct victim {
 
 struct prune {
 	const struct policy *old, *new;
+	struct explain_scope scope; /* where a path can change */
 	size_t looked;
 	struct ct_track *track; /* NULL, or the tracker that starts over from the dump */
 	struct victim *v;
@@ -114,13 +116,11 @@ ct_msg_tuple(const struct nlmsghdr *nlh, struct explain_pkt *pkt)
  * needs no new entry in red.
  */
 static bool
-path_changed(const struct policy *old, const struct policy *new, const struct explain_pkt *pkt)
+path_changed(const struct prune *pr, const struct explain_pkt *pkt)
 {
-	struct explanation a, b;
-
-	policy_explain(old, pkt, &a);
-	policy_explain(new, pkt, &b);
-	return a.path != b.path;
+	if (!explain_in_scope(&pr->scope, pkt))
+		return false;
+	return explain_path(pr->old, pkt) != explain_path(pr->new, pkt);
 }
 
 static int
@@ -153,8 +153,7 @@ consider(uint8_t family, const struct nlattr *tuple, void *data)
 	struct explain_pkt pkt;
 
 	pr->looked++;
-	if (!pr->old || tuple_parse(family, tuple, &pkt) < 0 ||
-	    !path_changed(pr->old, pr->new, &pkt))
+	if (!pr->old || tuple_parse(family, tuple, &pkt) < 0 || !path_changed(pr, &pkt))
 		return 0;
 	return victim_add(pr, family, tuple);
 }
@@ -240,9 +239,14 @@ ct_prune(const struct policy *old, const struct policy *new, struct ct_track *t,
 		*out = (struct ct_pruned){0};
 	if (!nl)
 		return -errno;
+	ret = explain_scope(old, new, &pr.scope);
+	if (ret < 0)
+		return ret;
 	ct_track_drain(t);
 	dumped = !ct_track_valid(t);
-	ret = find_victims(nl, t, !dumped, &pr);
+	/* Nothing that decides a path changed (a key, an endpoint did): no flow to look at. */
+	if (dumped || pr.scope.all || pr.scope.nprefixes || pr.scope.nrules)
+		ret = find_victims(nl, t, !dumped, &pr);
 	for (size_t i = 0; ret == 0 && i < pr.n; i++) {
 		ret = delete_one(nl, &pr.v[i]);
 		if (ret == 0 && t) /* deleted, or gone meanwhile: either way not a flow now */
@@ -252,6 +256,7 @@ ct_prune(const struct policy *old, const struct policy *new, struct ct_track *t,
 		*out = (struct ct_pruned){.looked = pr.looked, .deleted = pr.n, .dumped = dumped};
 	if (ret < 0)
 		nl_netfilter_close();
+	explain_scope_free(&pr.scope);
 	free(pr.v);
 	return ret;
 }

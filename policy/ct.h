@@ -7,7 +7,8 @@
  * deletes (ctnetlink) every entry of the current network namespace whose
  * path, as policy_explain() computes it from the entry's original tuple,
  * differs between the old and the new policy: its next packet is then judged
- * by the new policy. The entries come from red's tracker (policy/ct_track.h).
+ * by the new policy. Only flows the change can move are explained
+ * (explain_scope). The entries come from red's tracker (policy/ct_track.h).
  */
 #ifndef UMBRAL_CT_H
 #define UMBRAL_CT_H

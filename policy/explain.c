@@ -113,7 +113,10 @@ rule_matches(const struct split_rule *r, const struct explain_pkt *k)
 	return !r->port || r->port == k->port;
 }
 
-/* A longer match wins; of two as long, the site first in the policy (its allowed-ips come first). */
+/*
+ * A longer match wins; of two as long, the site first in the policy (its
+ * allowed-ips come first).
+ */
 static void
 consider(const struct prefix *a, const struct site *s, const struct explain_pkt *k, int *best,
 	 const struct site **win)
@@ -130,7 +133,7 @@ consider(const struct prefix *a, const struct site *s, const struct explain_pkt 
  * The peer WireGuard would pick in crypto: the most specific allowed-ip, a
  * site's prefixes or the destination of a tunnel rule naming it
  * (policy_site_allowed). Looked at in place, without building each site's
- * list: the conntrack prune explains every flow twice.
+ * list.
  */
 static void
 pick_peer(const struct policy *p, const struct explain_pkt *k, struct explanation *e)
@@ -158,15 +161,14 @@ decide(struct explanation *e, enum path path, uint16_t rule, const char *why)
 	snprintf(e->why, sizeof(e->why), "%s", why);
 }
 
-void
-policy_explain(const struct policy *p, const struct explain_pkt *k, struct explanation *out)
+/* The path and the rule that decided; the peer is pick_peer's. */
+static void
+decide_path(const struct policy *p, const struct explain_pkt *k, struct explanation *e)
 {
-	struct explanation e = {0};
 	char why[160];
 
 	if (is_local(p, k)) {
-		decide(&e, PATH_LOCAL, 0, "this site's own prefix: stays on the LAN side");
-		*out = e;
+		decide(e, PATH_LOCAL, 0, "this site's own prefix: stays on the LAN side");
 		return;
 	}
 	for (size_t i = 0; i < p->nrules; i++) {
@@ -177,24 +179,164 @@ policy_explain(const struct policy *p, const struct explain_pkt *k, struct expla
 			continue; /* never direct to a secure destination; large nodes have no
 				     direct path */
 		snprintf(why, sizeof(why), "split rule %u", r->priority);
-		decide(&e,
+		decide(e,
 		       r->action == SPLIT_TUNNEL   ? PATH_TUNNEL
 		       : r->action == SPLIT_DIRECT ? PATH_DIRECT
 						   : PATH_DROP,
 		       r->priority, why);
-		break;
+		return;
 	}
-	if (!e.rule && is_remote(p, k))
-		decide(&e, PATH_TUNNEL, 0, "another site's secure prefix");
-	else if (!e.rule && p->node.mode == MODE_SMALL && p->node.default_action == SPLIT_DIRECT)
-		decide(&e, PATH_DIRECT, 0, "the node's default (direct)");
-	else if (!e.rule)
-		decide(&e, PATH_DROP, 0,
+	if (is_remote(p, k))
+		decide(e, PATH_TUNNEL, 0, "another site's secure prefix");
+	else if (p->node.mode == MODE_SMALL && p->node.default_action == SPLIT_DIRECT)
+		decide(e, PATH_DIRECT, 0, "the node's default (direct)");
+	else
+		decide(e, PATH_DROP, 0,
 		       p->node.mode == MODE_SMALL ? "the node's default (drop)"
 						  : "large node: only secure traffic");
+}
+
+void
+policy_explain(const struct policy *p, const struct explain_pkt *k, struct explanation *out)
+{
+	struct explanation e = {0};
+
+	decide_path(p, k, &e);
 	if (e.path == PATH_TUNNEL)
 		pick_peer(p, k, &e);
 	*out = e;
+}
+
+enum path
+explain_path(const struct policy *p, const struct explain_pkt *k)
+{
+	struct explanation e;
+
+	decide_path(p, k, &e);
+	return e.path;
+}
+
+static int
+scope_add(struct explain_scope *sc, size_t *cap, const struct site *s)
+{
+	if (sc->nprefixes + s->nprefixes > *cap) {
+		size_t c = 2 * (sc->nprefixes + s->nprefixes);
+		struct prefix *v = realloc(sc->prefixes, c * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		sc->prefixes = v;
+		*cap = c;
+	}
+	if (s->nprefixes)
+		memcpy(sc->prefixes + sc->nprefixes, s->prefixes,
+		       s->nprefixes * sizeof(*sc->prefixes));
+	sc->nprefixes += s->nprefixes;
+	return 0;
+}
+
+static bool
+same_prefixes(const struct site *a, const struct site *b)
+{
+	return a->nprefixes == b->nprefixes &&
+	       (a->nprefixes == 0 ||
+		memcmp(a->prefixes, b->prefixes, a->nprefixes * sizeof(*a->prefixes)) == 0);
+}
+
+/* Each site of a that b lacks, or holds with other prefixes: a's prefixes of it. */
+static int
+scope_sites(const struct policy *a, const struct policy *b, struct explain_scope *sc, size_t *cap)
+{
+	const struct site **by_name;
+	int ret = policy_sites_by_name(b, &by_name);
+
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; ret == 0 && i < a->nsites; i++) {
+		const struct site *t = policy_sites_lookup(by_name, b->nsites, a->sites[i].name);
+		if (!t || !same_prefixes(&a->sites[i], t))
+			ret = scope_add(sc, cap, &a->sites[i]);
+	}
+	free(by_name);
+	return ret;
+}
+
+/* Both rule lists are sorted by priority, each priority once: one merge. */
+static int
+scope_rules(const struct policy *old, const struct policy *new, struct explain_scope *sc)
+{
+	size_t i = 0, j = 0;
+
+	sc->rules = malloc((old->nrules + new->nrules + 1) * sizeof(*sc->rules));
+	if (!sc->rules)
+		return -ENOMEM;
+	while (i < old->nrules || j < new->nrules) {
+		const struct split_rule *a = i < old->nrules ? &old->rules[i] : NULL;
+		const struct split_rule *b = j < new->nrules ? &new->rules[j] : NULL;
+
+		if (a && b && a->priority == b->priority) {
+			if (!policy_rule_equal(a, b)) {
+				sc->rules[sc->nrules++] = a;
+				sc->rules[sc->nrules++] = b;
+			}
+			i++;
+			j++;
+		} else if (a && (!b || a->priority < b->priority)) {
+			sc->rules[sc->nrules++] = a;
+			i++;
+		} else {
+			sc->rules[sc->nrules++] = b;
+			j++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Sites enter a path only through is_remote (the peer is not the path),
+ * which changes only inside a prefix some site gained or lost. A packet
+ * that no changed rule matches meets the same matching rules, in the same
+ * order, in both policies.
+ */
+int
+explain_scope(const struct policy *old, const struct policy *new, struct explain_scope *out)
+{
+	struct explain_scope sc = {0};
+	size_t cap = 0;
+	int ret;
+
+	*out = (struct explain_scope){.all = true};
+	if (!policy_node_paths_equal(old, new))
+		return 0;
+	ret = scope_sites(old, new, &sc, &cap);
+	if (ret == 0)
+		ret = scope_sites(new, old, &sc, &cap);
+	if (ret == 0)
+		ret = scope_rules(old, new, &sc);
+	if (ret < 0) {
+		explain_scope_free(&sc);
+		return ret;
+	}
+	*out = sc;
+	return 0;
+}
+
+bool
+explain_in_scope(const struct explain_scope *s, const struct explain_pkt *k)
+{
+	if (s->all || in_prefixes(s->prefixes, s->nprefixes, k))
+		return true;
+	for (size_t i = 0; i < s->nrules; i++)
+		if (rule_matches(s->rules[i], k))
+			return true;
+	return false;
+}
+
+void
+explain_scope_free(struct explain_scope *s)
+{
+	free(s->prefixes);
+	free(s->rules);
+	*s = (struct explain_scope){0};
 }
 
 void

@@ -32,5 +32,31 @@ int explain_parse(int argc, char **argv, struct explain_pkt *out, struct errbuf 
 void policy_explain(const struct policy *p, const struct explain_pkt *pkt, struct explanation *out);
 const char *path_name(enum path p);
 void explanation_json(const struct explanation *e, struct buf *out);
+/* Only the path of policy_explain: no peer is picked (the prune needs no more). */
+enum path explain_path(const struct policy *p, const struct explain_pkt *pkt);
+
+/*
+ * Where two policies can give a packet different paths (policy_explain's
+ * .path). all: anywhere. Otherwise only to a prefix of a site added,
+ * removed or re-addressed, or where a split rule added, removed or changed
+ * matches; elsewhere each packet meets the same rules in the same order and
+ * the same secure prefixes.
+ */
+struct explain_scope {
+	bool all;
+	struct prefix *prefixes; /* owned */
+	size_t nprefixes;
+	const struct split_rule **rules; /* owned array; the rules are the policies' */
+	size_t nrules;
+};
+
+/*
+ * The scope of a change from old to new (all when the node's part differs:
+ * policy_node_paths_equal). It points into both policies, which must outlive
+ * it. 0 or -ENOMEM.
+ */
+int explain_scope(const struct policy *old, const struct policy *new, struct explain_scope *out);
+bool explain_in_scope(const struct explain_scope *s, const struct explain_pkt *pkt);
+void explain_scope_free(struct explain_scope *s);
 
 #endif

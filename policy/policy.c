@@ -476,7 +476,10 @@ site_allowed(const struct site *s, const struct split_rule *const *t, size_t nt,
 	return 0;
 }
 
-/* By site name, then by priority: a site's tunnel rules in the order policy_site_allowed takes them. */
+/*
+ * By site name, then by priority: a site's tunnel rules in the order
+ * policy_site_allowed takes them.
+ */
 static int
 tunnel_cmp(const void *a, const void *b)
 {
@@ -777,8 +780,7 @@ check_duplicates(const struct policy *p, struct errbuf *eb)
 			first = i;
 			continue;
 		}
-		errbuf_add(eb, "site %s: key: already used by site %s", v[i]->name,
-			   v[first]->name);
+		errbuf_add(eb, "site %s: key: already used by site %s", v[i]->name, v[first]->name);
 	}
 	free(v);
 	return 0;
@@ -859,21 +861,25 @@ policy_rule_equal(const struct split_rule *a, const struct split_rule *b)
 }
 
 bool
+policy_node_paths_equal(const struct policy *a, const struct policy *b)
+{
+	if (a->node.default_action != b->node.default_action || a->node.mode != b->node.mode ||
+	    a->node.nprefixes != b->node.nprefixes || !lan_equal(a, b))
+		return false;
+	return a->node.nprefixes == 0 || memcmp(a->node.prefixes, b->node.prefixes,
+						a->node.nprefixes * sizeof(struct prefix)) == 0;
+}
+
+bool
 policy_equal(const struct policy *a, const struct policy *b)
 {
-	if (a->nrules != b->nrules || a->node.default_action != b->node.default_action ||
-	    !lan_equal(a, b))
+	if (!policy_node_paths_equal(a, b) || a->nrules != b->nrules ||
+	    strcmp(a->node.name, b->node.name) || a->node.listen_port != b->node.listen_port ||
+	    a->node.mtu != b->node.mtu || a->nsites != b->nsites)
 		return false;
 	for (size_t i = 0; i < a->nrules; i++)
 		if (!policy_rule_equal(&a->rules[i], &b->rules[i]))
 			return false;
-	if (strcmp(a->node.name, b->node.name) || a->node.mode != b->node.mode ||
-	    a->node.listen_port != b->node.listen_port || a->node.mtu != b->node.mtu ||
-	    a->node.nprefixes != b->node.nprefixes || a->nsites != b->nsites)
-		return false;
-	if (a->node.nprefixes &&
-	    memcmp(a->node.prefixes, b->node.prefixes, a->node.nprefixes * sizeof(struct prefix)))
-		return false;
 	for (size_t i = 0; i < a->nsites; i++)
 		if (!policy_site_equal(&a->sites[i], &b->sites[i]))
 			return false;

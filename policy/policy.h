@@ -245,6 +245,12 @@ void site_free(struct site *s);
 int policy_validate(const struct policy *p, struct errbuf *eb);
 /* True when both describe the same policy (revision ignored). */
 bool policy_equal(const struct policy *a, const struct policy *b);
+/*
+ * True when all that decides a packet's path but the sites and the split
+ * rules is the same: the node's mode, default and own prefixes, the LAN (its
+ * routes; its DHCP too, which is simpler to compare than to leave out).
+ */
+bool policy_node_paths_equal(const struct policy *a, const struct policy *b);
 /* Whether two sites (two rules) have the same content, field by field. */
 bool policy_site_equal(const struct site *a, const struct site *b);
 bool policy_rule_equal(const struct split_rule *a, const struct split_rule *b);

@@ -8,8 +8,10 @@
 #  (b) the same by hand: `nft -f` of the very ruleset umbrald made, in each
 #      domain, plus `wg setconf` of the same 249 peers on a stock wireguard-go,
 #      each loaded where there is none yet, timed inside its namespace;
-#  a/b, and the floor under (a): nft's kernel time plus wg setconf; then one-site add and remove through `umbral` (wall clock, and each
-#  domain's apply), and each umbrald's peak RSS. Medians of RUNS.
+#  a/b, and the floor under (a): nft's kernel time plus wg setconf; then
+#  one-site add and remove through `umbral` (wall clock, and each domain's
+#  apply), again with 4000 flows through red, and each umbrald's peak RSS.
+#  Medians of RUNS.
 . "$(dirname "$0")/lib.sh"
 RUNS=${BENCH_RUNS:-5}
 NSITES=${BENCH_SITES:-248}
@@ -135,6 +137,24 @@ for i in $(seq "$RUNS"); do
 	echo "$t1 - $t0" | bc >>"$WORK/add"
 	echo "$t3 - $t2" | bc >>"$WORK/del"
 done
+# The same with NFLOWS flows through red: a change also looks at red's flows
+# (the conntrack prune), here UDP from s1-lan to as many ports of s2-lan.
+NFLOWS=${BENCH_FLOWS:-4000}
+nsx s1-lan python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for p in range(20000, 20000 + int(sys.argv[1])):
+    s.sendto(b"x", ("10.2.1.10", p))' "$NFLOWS" || exit 1
+tracked=$("$UMBRAL" -N s1 status | awk '/conntrack:/ {print $2}')
+for i in $(seq "$RUNS"); do
+	t0=$(ms_now)
+	"$UMBRAL" -N s1 site add n999 --key "$key" --endpoint 198.18.99.2:51820 --prefix 172.31.250.0/24 >/dev/null || exit 1
+	t1=$(ms_now)
+	"$UMBRAL" -N s1 site del n999 >/dev/null || exit 1
+	t2=$(ms_now)
+	echo "$t1 - $t0" | bc >>"$WORK/add-flows"
+	echo "$t2 - $t1" | bc >>"$WORK/del-flows"
+done
 rss=0
 for d in $DOMAINS; do
 	st="/proc/$("$LAB" pid s1 "$d")/status"
@@ -171,6 +191,8 @@ add=$(median <"$WORK/add")
 del=$(median <"$WORK/del")
 printf '  one-site add: %.2f ms end to end (umbral, 3 domains), %.2f ms applying\n' "$add" "$(median <"$WORK/add-apply")"
 printf '  one-site del: %.2f ms end to end (umbral, 3 domains), %.2f ms applying\n' "$del" "$(median <"$WORK/del-apply")"
+printf '  one-site add, del with %s flows tracked in red: %.2f, %.2f ms end to end\n' "$tracked" \
+	"$(median <"$WORK/add-flows")" "$(median <"$WORK/del-flows")"
 # The target (<= 3 ms) per one-site change, as each domain applies it (median per domain).
 for op in add del; do
 	for d in $DOMAINS; do
@@ -187,6 +209,8 @@ record policy_apply_floor_ms "$floor" ms
 record policy_apply_ratio "$ratio" ratio
 record policy_site_add_ms "$add" ms
 record policy_site_del_ms "$del" ms
+record policy_site_add_flows_ms "$(median <"$WORK/add-flows")" ms
+record policy_site_del_flows_ms "$(median <"$WORK/del-flows")" ms
 record policy_site_add_apply_ms "$(median <"$WORK/add-apply")" ms
 record policy_site_del_apply_ms "$(median <"$WORK/del-apply")" ms
 record policy_site_add_apply_slowest_domain_ms "$(slowest add)" ms

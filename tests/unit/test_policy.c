@@ -279,6 +279,102 @@ test_explain_peer(void **state)
 	policy_free(&p);
 }
 
+/* A policy with a little of everything that decides a path: three sites, a hub rule, services. */
+static void
+scope_base(struct policy *p, struct errbuf *eb)
+{
+	two_sites(p, eb);
+	assert_int_equal(edit(p, eb, "site add s5 --key Q2ZUAqyo0sjvWoQu8xjJkEMPEnNOJYxw2lMAAd2hpXA= --prefix 10.5.0.0/16"), 0);
+	assert_int_equal(edit(p, eb, "node set --default direct"), 0);
+	assert_int_equal(edit(p, eb, "split add 10 --action direct --dst 203.0.113.0/24 --proto tcp --port 80"), 0);
+	assert_int_equal(edit(p, eb, "split add 20 --action drop --dst 203.0.113.0/24 --proto tcp --port 8080"), 0);
+	assert_int_equal(edit(p, eb, "split add 30 --action tunnel --site s3 --dst 198.51.100.0/24"), 0);
+	assert_int_equal(edit(p, eb, "split add 40 --action drop --src 10.1.2.0/24 --proto udp"), 0);
+}
+
+/* Every packet of a grid over the prefixes above, their edges and beyond: to old and new. */
+static void
+scope_check(const struct policy *old, const struct policy *new, const struct explain_scope *sc,
+	    size_t *changed, size_t *outside)
+{
+	static const char *const dst[] = {"10.2.0.1",	  "10.2.200.1",	  "10.3.0.1", "10.4.0.1",
+					  "10.4.255.1",	  "203.0.113.9",  "198.51.100.1",
+					  "192.0.2.1",	  "10.1.9.9",	  "10.5.0.1", "10.6.0.1"};
+	static const char *const src[] = {"10.1.1.10", "10.1.2.10"};
+	static const uint8_t proto[] = {0, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP};
+	static const uint16_t port[] = {0, 53, 80, 8080};
+
+	for (size_t d = 0; d < sizeof(dst) / sizeof(*dst); d++)
+		for (size_t s = 0; s < 2; s++)
+			for (size_t q = 0; q < sizeof(proto); q++)
+				for (size_t t = 0; t < 4; t++) {
+					struct explain_pkt k = {.family = AF_INET, .proto = proto[q]};
+					bool moved, in;
+					if (port[t] && (proto[q] == 0 || proto[q] == IPPROTO_ICMP))
+						continue;
+					k.port = port[t];
+					inet_pton(AF_INET, src[s], k.src);
+					inet_pton(AF_INET, dst[d], k.dst);
+					moved = explain_path(old, &k) != explain_path(new, &k);
+					in = explain_in_scope(sc, &k);
+					if (moved && !in)
+						fail_msg("%s -> %s proto %u port %u changed path outside the "
+							 "scope",
+							 src[s], dst[d], proto[q], port[t]);
+					*changed += moved;
+					*outside += !in;
+				}
+}
+
+/*
+ * The prune explains only the flows in a change's scope: every packet whose
+ * path a change moves must lie in it, and the scope must leave out most of
+ * those it cannot move (or it would save nothing).
+ */
+static void
+test_explain_scope(void **state)
+{
+	static const struct {
+		const char *edits[2];
+		bool all, moves;
+	} cases[] = {
+	    {{"site add s4 --key XTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg= --prefix 10.4.0.0/16"}, false, true},
+	    {{"site del s5"}, false, true},
+	    {{"site del s2", "site add s2 --key " KEY_A " --prefix 10.2.0.0/17"}, false, true},
+	    {{"site del s2", "site add s2 --key XTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg= --prefix 10.2.0.0/16"}, false, false},
+	    {{"split del 20"}, false, true},
+	    {{"split add 5 --action drop --dst 10.2.200.0/24"}, false, true},
+	    {{"split del 20", "split add 20 --action direct --dst 203.0.113.0/24 --proto tcp --port 8080"}, false, true},
+	    {{"split add 50 --action direct --dst 192.0.2.0/24"}, false, false}, /* the default already */
+	    {{"node set --default drop"}, true, true},
+	};
+	struct errbuf eb = {0};
+	struct policy base;
+
+	(void)state;
+	scope_base(&base, &eb);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct explain_scope sc;
+		size_t changed = 0, outside = 0;
+		struct policy next;
+
+		assert_int_equal(policy_copy(&next, &base), 0);
+		for (size_t e = 0; e < 2 && cases[i].edits[e]; e++)
+			if (edit(&next, &eb, cases[i].edits[e]) != 0)
+				fail_msg("edit %zu.%zu: %s", i, e, eb.text);
+		assert_int_equal(explain_scope(&base, &next, &sc), 0);
+		assert_int_equal(sc.all, cases[i].all);
+		scope_check(&base, &next, &sc, &changed, &outside);
+		if ((changed > 0) != cases[i].moves)
+			fail_msg("case %zu: %zu packets changed path", i, changed);
+		if (!cases[i].all)
+			assert_true(outside > 0);
+		explain_scope_free(&sc);
+		policy_free(&next);
+	}
+	policy_free(&base);
+}
+
 int
 main(void)
 {
@@ -289,6 +385,7 @@ main(void)
 		cmocka_unit_test(test_large_policy_validates),
 		cmocka_unit_test(test_allowed_indexed),
 		cmocka_unit_test(test_explain_peer),
+		cmocka_unit_test(test_explain_scope),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_edit_and_print_round_trip),
 		cmocka_unit_test(test_bad_edits_change_nothing),
