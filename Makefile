@@ -8,7 +8,7 @@ SAN ?=
 DEBPKGS = build-essential pkg-config libev-dev libnftnl-dev libmnl-dev libsodium-dev \
 	libsqlite3-dev libcmocka-dev nftables iproute2 wireguard-go wireguard-tools \
 	iperf3 tcpdump iputils-ping udhcpc isc-dhcp-client socat python3 procps jq \
-	kea-admin dnsmasq-base nmap ethtool \
+	kea-admin dnsmasq-base nmap ethtool conntrack \
 	clang libclang-rt-14-dev libedit-dev libseccomp-dev
 
 CFLAGS_BASE = -std=gnu11 -O2 -g -Wall -Wextra -Wformat=2 -Wshadow -Werror \

@@ -239,13 +239,16 @@ ct_prune(const struct policy *old, const struct policy *new, struct ct_track *t,
 		*out = (struct ct_pruned){0};
 	if (!nl)
 		return -errno;
-	ret = explain_scope(old, new, &pr.scope);
-	if (ret < 0)
-		return ret;
+	if (explain_scope(old, new, &pr.scope) < 0)
+		pr.scope = (struct explain_scope){.all = true}; /* slower, but no flow missed */
 	ct_track_drain(t);
 	dumped = !ct_track_valid(t);
-	/* Nothing that decides a path changed (a key, an endpoint did): no flow to look at. */
-	if (dumped || pr.scope.all || pr.scope.nprefixes || pr.scope.nrules)
+	/*
+	 * Nothing that decides a path changed (a key, an endpoint did): no flow
+	 * to look at, unless the tracker needs the dump to start over.
+	 */
+	ret = 0;
+	if ((dumped && t) || pr.scope.all || pr.scope.nprefixes || pr.scope.nrules)
 		ret = find_victims(nl, t, !dumped, &pr);
 	for (size_t i = 0; ret == 0 && i < pr.n; i++) {
 		ret = delete_one(nl, &pr.v[i]);

@@ -53,7 +53,7 @@ struct explain_scope {
 /*
  * The scope of a change from old to new (all when the node's part differs:
  * policy_node_paths_equal). It points into both policies, which must outlive
- * it. 0 or -ENOMEM.
+ * it. 0, or -ENOMEM with *out all (still a right answer, only a wide one).
  */
 int explain_scope(const struct policy *old, const struct policy *new, struct explain_scope *out);
 bool explain_in_scope(const struct explain_scope *s, const struct explain_pkt *pkt);

@@ -126,25 +126,6 @@ U split add 62 --action drop --dst 192.0.2.62/32 # any change: the prune reads t
 U split del 62
 check "events back on: after the next change the flows are tracked again ($(red_ct))" \
 	sh -c "'$UMBRAL' -N s1 status --json | jq -e '.domains.red.conntrack.complete' >/dev/null"
-# A site removed: red deletes the flows to it, and only those (the prune
-# explains only flows to a prefix that came or went).
-ct_udp() { nsx s1-red conntrack -L -p udp -d "$1" --dport 9999 2>/dev/null | grep -c 'dport=9999'; }
-s3=$("$UMBRAL" -N s1 site list --json | jq -c '.[] | select(.name == "s3")')
-nsx s1-lan python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for dst in ("10.2.1.10", "10.3.1.10"):
-    s.sendto(b"x", (dst, 9999))'
-check "datagrams to s2-lan and s3-lan: red has a flow to each" \
-	[ "$(ct_udp 10.2.1.10)" -eq 1 -a "$(ct_udp 10.3.1.10)" -eq 1 ]
-U site del s3
-check "s3 removed from s1: red deleted the flow to s3-lan" [ "$(ct_udp 10.3.1.10)" -eq 0 ]
-check "  ... and kept the flow to s2-lan" [ "$(ct_udp 10.2.1.10)" -eq 1 ]
-# shellcheck disable=SC2046 # one word per option, as site list gave them
-U site add s3 $(jq -r '"--key \(.public_key) --endpoint \(.endpoint) --keepalive \(.keepalive) " +
-	([.prefixes[] | "--prefix " + .] | join(" "))' <<<"$s3")
-check "s3 added back as it was" \
-	[ "$("$UMBRAL" -N s1 site list --json | jq -c '.[] | select(.name == "s3")')" = "$s3" ]
 
 # --- 2. explain agrees with the kernel for every case
 U node set --default direct
@@ -211,6 +192,28 @@ for s in 2 3; do
 	check "secure traffic to s$s kept flowing through every change (lost $(loss "$WORK/ping-s$s") of $(awk '/transmitted/ {print $1}' "$WORK/ping-s$s"))" \
 		[ "$(loss "$WORK/ping-s$s")" -le 1 ]
 done
+
+# A site removed: red deletes the flows to it, and only those (the prune
+# explains only flows to a prefix that came or went). After the ping
+# streams: s3 is unreachable until it is back.
+ct_udp() { nsx s1-red conntrack -L -p udp -d "$1" --dport 9999 2>/dev/null | grep -c 'dport=9999'; }
+s3=$("$UMBRAL" -N s1 site list --json | jq -c '.[] | select(.name == "s3")')
+nsx s1-lan python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for dst in ("10.2.1.10", "10.3.1.10"):
+    s.sendto(b"x", (dst, 9999))'
+check "datagrams to s2-lan and s3-lan: red has a flow to each" \
+	[ "$(ct_udp 10.2.1.10)" -eq 1 -a "$(ct_udp 10.3.1.10)" -eq 1 ]
+U site del s3
+check "s3 removed from s1: red deleted the flow to s3-lan" [ "$(ct_udp 10.3.1.10)" -eq 0 ]
+check "  ... and kept the flow to s2-lan" [ "$(ct_udp 10.2.1.10)" -eq 1 ]
+# shellcheck disable=SC2046 # one word per option, as site list gave them
+U site add s3 $(jq -r '"--key \(.public_key) --endpoint \(.endpoint) --keepalive \(.keepalive) " +
+	([.prefixes[] | "--prefix " + .] | join(" "))' <<<"$s3")
+check "s3 added back as it was" \
+	[ "$("$UMBRAL" -N s1 site list --json | jq -c '.[] | select(.name == "s3")')" = "$s3" ]
+check "  ... and s3-lan answers again" wait_for 15 ping_ok s1-lan 10.3.1.10
 
 # --- 3. kill switch: link down, and 100 re-applies, put nothing secure on black
 capture s1-black wan "$WORK/k-wan.pcap"

@@ -284,7 +284,7 @@ static void
 scope_base(struct policy *p, struct errbuf *eb)
 {
 	two_sites(p, eb);
-	assert_int_equal(edit(p, eb, "site add s5 --key Q2ZUAqyo0sjvWoQu8xjJkEMPEnNOJYxw2lMAAd2hpXA= --prefix 10.5.0.0/16"), 0);
+	assert_int_equal(edit(p, eb, "site add s5 --key Q2ZUAqyo0sjvWoQu8xjJkEMPEnNOJYxw2lMAAd2hpXA= --prefix 10.5.0.0/16 --prefix fd00:5::/48"), 0);
 	assert_int_equal(edit(p, eb, "node set --default direct"), 0);
 	assert_int_equal(edit(p, eb, "split add 10 --action direct --dst 203.0.113.0/24 --proto tcp --port 80"), 0);
 	assert_int_equal(edit(p, eb, "split add 20 --action drop --dst 203.0.113.0/24 --proto tcp --port 8080"), 0);
@@ -292,29 +292,38 @@ scope_base(struct policy *p, struct errbuf *eb)
 	assert_int_equal(edit(p, eb, "split add 40 --action drop --src 10.1.2.0/24 --proto udp"), 0);
 }
 
+/* One packet of the grid; false when SRC and DST are not of one family. */
+static bool
+grid_pkt(const char *src, const char *dst, uint8_t proto, uint16_t port, struct explain_pkt *k)
+{
+	int f = strchr(dst, ':') ? AF_INET6 : AF_INET;
+
+	*k = (struct explain_pkt){.family = (uint8_t)f, .proto = proto, .port = port};
+	return inet_pton(f, src, k->src) == 1 && inet_pton(f, dst, k->dst) == 1;
+}
+
 /* Every packet of a grid over the prefixes above, their edges and beyond: to old and new. */
 static void
 scope_check(const struct policy *old, const struct policy *new, const struct explain_scope *sc,
 	    size_t *changed, size_t *outside)
 {
-	static const char *const dst[] = {"10.2.0.1",	  "10.2.200.1",	  "10.3.0.1", "10.4.0.1",
-					  "10.4.255.1",	  "203.0.113.9",  "198.51.100.1",
-					  "192.0.2.1",	  "10.1.9.9",	  "10.5.0.1", "10.6.0.1"};
-	static const char *const src[] = {"10.1.1.10", "10.1.2.10"};
+	static const char *const dst[] = {
+	    "10.2.0.1",	    "10.2.200.1", "10.3.0.1",	  "10.4.0.1",  "10.4.255.1",
+	    "203.0.113.9",  "203.0.113.200", "198.51.100.1", "192.0.2.1", "10.1.9.9",
+	    "10.5.0.1",	    "10.6.0.1",	  "fd00:5::1",	  "fd00:6::1", "2001:db8::1"};
+	static const char *const src[] = {"10.1.1.10", "10.1.2.10", "fd00:1::10"};
 	static const uint8_t proto[] = {0, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP};
 	static const uint16_t port[] = {0, 53, 80, 8080};
 
 	for (size_t d = 0; d < sizeof(dst) / sizeof(*dst); d++)
-		for (size_t s = 0; s < 2; s++)
+		for (size_t s = 0; s < sizeof(src) / sizeof(*src); s++)
 			for (size_t q = 0; q < sizeof(proto); q++)
 				for (size_t t = 0; t < 4; t++) {
-					struct explain_pkt k = {.family = AF_INET, .proto = proto[q]};
+					struct explain_pkt k;
 					bool moved, in;
-					if (port[t] && (proto[q] == 0 || proto[q] == IPPROTO_ICMP))
+					if ((port[t] && (proto[q] == 0 || proto[q] == IPPROTO_ICMP)) ||
+					    !grid_pkt(src[s], dst[d], proto[q], port[t], &k))
 						continue;
-					k.port = port[t];
-					inet_pton(AF_INET, src[s], k.src);
-					inet_pton(AF_INET, dst[d], k.dst);
 					moved = explain_path(old, &k) != explain_path(new, &k);
 					in = explain_in_scope(sc, &k);
 					if (moved && !in)
@@ -336,17 +345,19 @@ test_explain_scope(void **state)
 {
 	static const struct {
 		const char *edits[2];
-		bool all, moves;
+		bool all, moves, empty; /* empty: no prefix, no rule, the prune looks at no flow */
 	} cases[] = {
-	    {{"site add s4 --key XTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg= --prefix 10.4.0.0/16"}, false, true},
-	    {{"site del s5"}, false, true},
-	    {{"site del s2", "site add s2 --key " KEY_A " --prefix 10.2.0.0/17"}, false, true},
-	    {{"site del s2", "site add s2 --key XTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg= --prefix 10.2.0.0/16"}, false, false},
-	    {{"split del 20"}, false, true},
-	    {{"split add 5 --action drop --dst 10.2.200.0/24"}, false, true},
-	    {{"split del 20", "split add 20 --action direct --dst 203.0.113.0/24 --proto tcp --port 8080"}, false, true},
-	    {{"split add 50 --action direct --dst 192.0.2.0/24"}, false, false}, /* the default already */
-	    {{"node set --default drop"}, true, true},
+	    {{"site add s4 --key XTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg= --prefix 10.4.0.0/16"}, false, true, false},
+	    {{"site del s5"}, false, true, false},
+	    {{"site del s2", "site add s2 --key " KEY_A " --prefix 10.2.0.0/17"}, false, true, false},
+	    {{"site del s2", "site add s2 --key XTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg= --prefix 10.2.0.0/16"}, false, false, true},
+	    {{"site del s5", "site add s5 --key Q2ZUAqyo0sjvWoQu8xjJkEMPEnNOJYxw2lMAAd2hpXA= --prefix 10.5.0.0/16 --prefix fd00:6::/48"}, false, true, false},
+	    {{"site add s6 --key mz5iOpQQH9jp5sxI1HYKQ2nrj1IL3Lqe8O4jwTm3w0g= --prefix 203.0.113.0/25"}, false, true, false}, /* rule 10 no longer goes direct there */
+	    {{"split del 20"}, false, true, false},
+	    {{"split add 5 --action drop --dst 10.2.200.0/24"}, false, true, false},
+	    {{"split del 20", "split add 20 --action direct --dst 203.0.113.0/24 --proto tcp --port 8080"}, false, true, false},
+	    {{"split add 50 --action direct --dst 192.0.2.0/24"}, false, false, false}, /* the default already */
+	    {{"node set --default drop"}, true, true, false},
 	};
 	struct errbuf eb = {0};
 	struct policy base;
@@ -369,6 +380,8 @@ test_explain_scope(void **state)
 			fail_msg("case %zu: %zu packets changed path", i, changed);
 		if (!cases[i].all)
 			assert_true(outside > 0);
+		if (cases[i].empty && (sc.nprefixes || sc.nrules))
+			fail_msg("case %zu: %zu prefixes, %zu rules in scope", i, sc.nprefixes, sc.nrules);
 		explain_scope_free(&sc);
 		policy_free(&next);
 	}
