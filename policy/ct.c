@@ -32,6 +32,8 @@ struct victim {
 struct prune {
 	const struct policy *old, *new;
 	struct explain_scope scope; /* where a path can change */
+	struct ranges secure[2]; /* old's and new's site prefixes, when every flow is looked at */
+	bool indexed;
 	size_t looked;
 	struct ct_track *track; /* NULL, or the tracker that starts over from the dump */
 	struct victim *v;
@@ -120,7 +122,8 @@ path_changed(const struct prune *pr, const struct explain_pkt *pkt)
 {
 	if (!explain_in_scope(&pr->scope, pkt))
 		return false;
-	return explain_path(pr->old, pkt) != explain_path(pr->new, pkt);
+	return explain_path(pr->old, pr->indexed ? &pr->secure[0] : NULL, pkt) !=
+	       explain_path(pr->new, pr->indexed ? &pr->secure[1] : NULL, pkt);
 }
 
 static int
@@ -241,6 +244,9 @@ ct_prune(const struct policy *old, const struct policy *new, struct ct_track *t,
 		return -errno;
 	if (explain_scope(old, new, &pr.scope) < 0)
 		pr.scope = (struct explain_scope){.all = true}; /* slower, but no flow missed */
+	/* Every flow to look at: each one's "another site's?" by bisection. */
+	pr.indexed = pr.scope.all && ranges_build(old, &pr.secure[0]) == 0 &&
+		     ranges_build(new, &pr.secure[1]) == 0;
 	ct_track_drain(t);
 	dumped = !ct_track_valid(t);
 	/*
@@ -260,6 +266,8 @@ ct_prune(const struct policy *old, const struct policy *new, struct ct_track *t,
 	if (ret < 0)
 		nl_netfilter_close();
 	explain_scope_free(&pr.scope);
+	ranges_free(&pr.secure[0]);
+	ranges_free(&pr.secure[1]);
 	free(pr.v);
 	return ret;
 }

@@ -91,9 +91,15 @@ is_local(const struct policy *p, const struct explain_pkt *k)
 	return false;
 }
 
+/*
+ * Another site's secure prefix: looked up in secure when given (the same
+ * prefixes, merged), else by a scan.
+ */
 static bool
-is_remote(const struct policy *p, const struct explain_pkt *k)
+is_remote(const struct policy *p, const struct ranges *secure, const struct explain_pkt *k)
 {
+	if (secure)
+		return ranges_contain(secure, k->family, k->dst);
 	for (size_t i = 0; i < p->nsites; i++)
 		if (in_prefixes(p->sites[i].prefixes, p->sites[i].nprefixes, k))
 			return true;
@@ -163,7 +169,8 @@ decide(struct explanation *e, enum path path, uint16_t rule, const char *why)
 
 /* The path and the rule that decided; the peer is pick_peer's. */
 static void
-decide_path(const struct policy *p, const struct explain_pkt *k, struct explanation *e)
+decide_path(const struct policy *p, const struct ranges *secure, const struct explain_pkt *k,
+	    struct explanation *e)
 {
 	char why[160];
 
@@ -175,7 +182,8 @@ decide_path(const struct policy *p, const struct explain_pkt *k, struct explanat
 		const struct split_rule *r = &p->rules[i];
 		if (!rule_matches(r, k))
 			continue;
-		if (r->action == SPLIT_DIRECT && (is_remote(p, k) || p->node.mode != MODE_SMALL))
+		if (r->action == SPLIT_DIRECT &&
+		    (p->node.mode != MODE_SMALL || is_remote(p, secure, k)))
 			continue; /* never direct to a secure destination; large nodes have no
 				     direct path */
 		snprintf(why, sizeof(why), "split rule %u", r->priority);
@@ -186,7 +194,7 @@ decide_path(const struct policy *p, const struct explain_pkt *k, struct explanat
 		       r->priority, why);
 		return;
 	}
-	if (is_remote(p, k))
+	if (is_remote(p, secure, k))
 		decide(e, PATH_TUNNEL, 0, "another site's secure prefix");
 	else if (p->node.mode == MODE_SMALL && p->node.default_action == SPLIT_DIRECT)
 		decide(e, PATH_DIRECT, 0, "the node's default (direct)");
@@ -201,18 +209,18 @@ policy_explain(const struct policy *p, const struct explain_pkt *k, struct expla
 {
 	struct explanation e = {0};
 
-	decide_path(p, k, &e);
+	decide_path(p, NULL, k, &e);
 	if (e.path == PATH_TUNNEL)
 		pick_peer(p, k, &e);
 	*out = e;
 }
 
 enum path
-explain_path(const struct policy *p, const struct explain_pkt *k)
+explain_path(const struct policy *p, const struct ranges *secure, const struct explain_pkt *k)
 {
 	struct explanation e;
 
-	decide_path(p, k, &e);
+	decide_path(p, secure, k, &e);
 	return e.path;
 }
 

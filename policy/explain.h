@@ -10,6 +10,7 @@
 
 #include "core/buf.h"
 #include "policy/policy.h"
+#include "policy/ranges.h"
 
 enum path { PATH_LOCAL, PATH_TUNNEL, PATH_DIRECT, PATH_DROP };
 
@@ -32,8 +33,13 @@ int explain_parse(int argc, char **argv, struct explain_pkt *out, struct errbuf 
 void policy_explain(const struct policy *p, const struct explain_pkt *pkt, struct explanation *out);
 const char *path_name(enum path p);
 void explanation_json(const struct explanation *e, struct buf *out);
-/* Only the path of policy_explain: no peer is picked (the prune needs no more). */
-enum path explain_path(const struct policy *p, const struct explain_pkt *pkt);
+/*
+ * Only the path of policy_explain: no peer is picked (the prune needs no
+ * more). secure: p's site prefixes as ranges_build made them, for many
+ * packets; NULL: each packet scans them.
+ */
+enum path explain_path(const struct policy *p, const struct ranges *secure,
+		       const struct explain_pkt *pkt);
 
 /*
  * Where two policies can give a packet different paths (policy_explain's

@@ -324,7 +324,7 @@ scope_check(const struct policy *old, const struct policy *new, const struct exp
 					if ((port[t] && (proto[q] == 0 || proto[q] == IPPROTO_ICMP)) ||
 					    !grid_pkt(src[s], dst[d], proto[q], port[t], &k))
 						continue;
-					moved = explain_path(old, &k) != explain_path(new, &k);
+					moved = explain_path(old, NULL, &k) != explain_path(new, NULL, &k);
 					in = explain_in_scope(sc, &k);
 					if (moved && !in)
 						fail_msg("%s -> %s proto %u port %u changed path outside the "
@@ -388,6 +388,70 @@ test_explain_scope(void **state)
 	policy_free(&base);
 }
 
+/* A random prefix of family f: lengths across the range, host bits zero. */
+static void
+random_prefix(struct prefix *p, uint8_t f)
+{
+	int bits = f == AF_INET ? 32 : 128;
+
+	*p = (struct prefix){.family = f, .len = (uint8_t)(randombytes_uniform((uint32_t)bits + 1))};
+	/* Few distinct high bytes, so that prefixes nest and overlap. */
+	randombytes_buf(p->addr, f == AF_INET ? 4 : 16);
+	p->addr[0] = f == AF_INET ? 10 : 0xfd;
+	p->addr[1] &= 0x3;
+	for (int i = 0; i < 16; i++) {
+		int in = (int)p->len - 8 * i;
+		p->addr[i] &= (uint8_t)(in >= 8 ? 0xff : in <= 0 ? 0 : 0xff << (8 - in));
+	}
+}
+
+/*
+ * The ranges answer as the scan over every prefix does, for prefixes that
+ * nest, overlap and touch, in both families, at their edges and around.
+ */
+static void
+test_ranges(void **state)
+{
+	struct site sites[8] = {0};
+	struct prefix pr[8][40];
+	struct policy p;
+	struct ranges r;
+
+	(void)state;
+	policy_init(&p);
+	p.sites = sites;
+	p.nsites = 8;
+	for (size_t i = 0; i < 8; i++) {
+		sites[i].prefixes = pr[i];
+		sites[i].nprefixes = 40;
+		for (size_t j = 0; j < 40; j++)
+			random_prefix(&pr[i][j], j % 2 ? AF_INET : AF_INET6);
+	}
+	assert_int_equal(ranges_build(&p, &r), 0);
+	assert_true(r.n > 0 && r.n <= 320);
+	for (int n = 0; n < 20000; n++) {
+		const struct prefix *base = &pr[randombytes_uniform(8)][randombytes_uniform(40)];
+		uint8_t a[16];
+		bool scan = false;
+		memcpy(a, base->addr, 16);
+		/* an edge of a prefix, or near one */
+		if (n % 3 == 1)
+			for (int i = base->len / 8; i < 16; i++)
+				a[i] = 0xff;
+		else if (n % 3 == 2)
+			a[randombytes_uniform(base->family == AF_INET ? 4 : 16)] ^=
+			    (uint8_t)(1u << randombytes_uniform(8));
+		if (base->family == AF_INET)
+			memset(a + 4, 0, 12);
+		for (size_t i = 0; i < 8 && !scan; i++)
+			for (size_t j = 0; j < 40 && !scan; j++)
+				scan = prefix_contains(&pr[i][j], base->family, a);
+		if (ranges_contain(&r, base->family, a) != scan)
+			fail_msg("ranges and scan disagree on an address of family %u", base->family);
+	}
+	ranges_free(&r);
+}
+
 int
 main(void)
 {
@@ -399,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_allowed_indexed),
 		cmocka_unit_test(test_explain_peer),
 		cmocka_unit_test(test_explain_scope),
+		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_edit_and_print_round_trip),
 		cmocka_unit_test(test_bad_edits_change_nothing),
