@@ -21,8 +21,9 @@ range_of(const struct prefix *p, struct addr_range *r)
 	memcpy(r->hi, p->addr, bytes);
 	for (size_t i = 0; i < bytes; i++) {
 		int bits = (int)p->len - 8 * (int)i; /* of this byte, the prefix's */
-		if (bits < 8)
-			r->hi[i] |= (uint8_t)(0xff >> (bits < 0 ? 0 : bits));
+		uint8_t host = bits >= 8 ? 0 : (uint8_t)(0xff >> (bits < 0 ? 0 : bits));
+		r->lo[i] &= (uint8_t)~host; /* as prefix_contains, whatever host bits came in */
+		r->hi[i] |= host;
 	}
 }
 
