@@ -68,18 +68,23 @@ watch_peer(struct daemon *d, struct site *s, const struct wg_peer_state *ps,
 	return WATCH_SAME;
 }
 
-/* A stale site's tunnel gets no traffic (its routes are unreachable): ask for a handshake. */
+/*
+ * A stale site's tunnel gets no traffic (its routes are unreachable): ask for
+ * a handshake. t: the policy's tunnel rules, indexed once for every poke of
+ * this poll (t->v NULL until the first).
+ */
 static void
-poke(struct daemon *d, const struct site *s)
+poke(struct daemon *d, struct tunnels *t, const struct site *s)
 {
 	struct wg_peer_conf pc = {.has_endpoint = s->has_endpoint,
 				  .endpoint = s->endpoint,
 				  .keepalive = s->keepalive};
 	struct prefix *allowed;
-	int ret;
+	int ret = t->v ? 0 : policy_tunnels_index(&d->policy, t);
 
 	memcpy(pc.pubkey, s->pubkey, WG_KEY_LEN);
-	ret = policy_site_allowed(&d->policy, s, &allowed, &pc.nallowed);
+	if (ret == 0)
+		ret = policy_site_allowed_in(t, s, &allowed, &pc.nallowed);
 	if (ret == 0) {
 		pc.allowed = allowed;
 		ret = wg_poke(d->wg, &pc);
@@ -95,6 +100,7 @@ watch_update(struct daemon *d, const struct wg_dev_state *st)
 {
 	int64_t now = time(NULL);
 	bool changed = false, back = false;
+	struct tunnels t = {0};
 	struct errbuf eb = {0};
 	int ret;
 
@@ -108,8 +114,9 @@ watch_update(struct daemon *d, const struct wg_dev_state *st)
 		changed |= c != WATCH_SAME;
 		back |= c == WATCH_BACK;
 		if (s->stale)
-			poke(d, s);
+			poke(d, &t, s);
 	}
+	free(t.v);
 	/* The pokes left persistent keepalive on: a site that is back gets its own again. */
 	if (back && (ret = crypto_apply(d, &d->policy, &eb)) < 0)
 		log_warnx("crypto: handshake watch: WireGuard: %s", strerror(-ret));
