@@ -26,6 +26,7 @@
 
 #include "core/nl.h"
 #include "policy/nft_int.h"
+#include "policy/ranges.h"
 
 /* Part of the digest, so a new compiler's output re-applies once. */
 #define DIGEST_VERSION "umbral-nft-3"
@@ -190,80 +191,15 @@ out:
 		nftnl_set_free(s);
 }
 
-/* A half-open address range [start, end); open means it reaches the top. */
-struct range {
-	uint8_t start[16];
-	uint8_t end[16];
-	bool open;
-};
-
-/* end = first address after the prefix: add 2^(bits - len), carry to the left. */
-static void
-range_of(const struct prefix *p, size_t alen, struct range *r)
-{
-	unsigned carry;
-
-	memset(r, 0, sizeof(*r));
-	memcpy(r->start, p->addr, alen);
-	for (size_t b = 0; b < alen; b++) {
-		unsigned keep = p->len >= (b + 1) * 8 ? 8 : p->len > b * 8 ? p->len - b * 8 : 0;
-		r->start[b] &= (uint8_t)(0xff00u >> keep); /* host bits, defensively */
-	}
-	memcpy(r->end, r->start, alen);
-	if (p->len == 0) {
-		r->open = true;
-		return;
-	}
-	carry = 1u << (7 - (p->len - 1) % 8);
-	for (size_t b = (p->len - 1) / 8 + 1; b-- > 0 && carry;) {
-		unsigned v = r->end[b] + carry;
-		r->end[b] = (uint8_t)v;
-		carry = v >> 8;
-	}
-	r->open = carry != 0;
-}
-
-/* Unused key bytes are zero (range_of), so all 16 compare for either family. */
-static int
-range_cmp(const void *a, const void *b)
-{
-	return memcmp(((const struct range *)a)->start, ((const struct range *)b)->start, 16);
-}
-
-/* Sorted, overlaps merged (adjacent ranges stay apart, as nft sends them). */
-static size_t
-ranges_merge(struct range *r, size_t n)
-{
-	struct range *cur;
-	size_t out = 0;
-
-	qsort(r, n, sizeof(*r), range_cmp);
-	for (size_t i = 0; i < n; i++) {
-		cur = out > 0 ? &r[out - 1] : NULL;
-		if (!cur || (!cur->open && memcmp(r[i].start, cur->end, 16) >= 0)) {
-			r[out++] = r[i];
-			continue;
-		}
-		/* Overlaps cur: widen cur to cover it. */
-		if (r[i].open)
-			cur->open = true;
-		else if (!cur->open && memcmp(r[i].end, cur->end, 16) > 0)
-			memcpy(cur->end, r[i].end, 16);
-	}
-	return out;
-}
-
 /* Appends the ranges of pf's prefixes of this family to r (when not NULL) from n. */
 static size_t
 collect(const struct prefix *pf, size_t np, int family, struct range *r, size_t n)
 {
-	size_t alen = family == AF_INET ? 4 : 16;
-
 	for (size_t k = 0; k < np; k++) {
 		if (pf[k].family != family)
 			continue;
 		if (r)
-			range_of(&pf[k], alen, &r[n]);
+			range_of(&pf[k], &r[n]);
 		n++;
 	}
 	return n;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * policy/ranges.c — secure prefixes as disjoint ranges: sorted by start,
- * overlapping ones merged, so that the last range starting at or below an
- * address is the only one that can hold it.
+ * policy/ranges.c — prefixes as address ranges, for nftables' interval sets
+ * (policy/nft.c) and for looking a destination up among many prefixes:
+ * sorted by start with overlaps merged, the last range starting at or below
+ * an address is the only one that can hold it.
  */
 #include "policy/ranges.h"
 
@@ -10,57 +11,73 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The prefix's first and last address. */
-static void
-range_of(const struct prefix *p, struct addr_range *r)
+/* end = first address after the prefix: add 2^(bits - len), carry to the left. */
+void
+range_of(const struct prefix *p, struct range *r)
 {
-	size_t bytes = p->family == AF_INET ? 4 : 16;
+	size_t alen = p->family == AF_INET ? 4 : 16;
+	unsigned carry;
 
-	*r = (struct addr_range){.family = p->family};
-	memcpy(r->lo, p->addr, bytes);
-	memcpy(r->hi, p->addr, bytes);
-	for (size_t i = 0; i < bytes; i++) {
-		int bits = (int)p->len - 8 * (int)i; /* of this byte, the prefix's */
-		uint8_t host = bits >= 8 ? 0 : (uint8_t)(0xff >> (bits < 0 ? 0 : bits));
-		r->lo[i] &= (uint8_t)~host; /* as prefix_contains, whatever host bits came in */
-		r->hi[i] |= host;
+	memset(r, 0, sizeof(*r));
+	memcpy(r->start, p->addr, alen);
+	for (size_t b = 0; b < alen; b++) {
+		unsigned keep = p->len >= (b + 1) * 8 ? 8 : p->len > b * 8 ? p->len - b * 8 : 0;
+		r->start[b] &= (uint8_t)(0xff00u >> keep); /* host bits, defensively */
 	}
+	memcpy(r->end, r->start, alen);
+	if (p->len == 0) {
+		r->open = true;
+		return;
+	}
+	carry = 1u << (7 - (p->len - 1) % 8);
+	for (size_t b = (p->len - 1) / 8 + 1; b-- > 0 && carry;) {
+		unsigned v = r->end[b] + carry;
+		r->end[b] = (uint8_t)v;
+		carry = v >> 8;
+	}
+	r->open = carry != 0;
 }
 
-/* Family first, then the address: memcmp over all 16 bytes (IPv4 pads with zeros). */
+/* Unused key bytes are zero (range_of), so all 16 compare for either family. */
 static int
-range_cmp(uint8_t fa, const uint8_t *a, uint8_t fb, const uint8_t *b)
+range_cmp(const void *a, const void *b)
 {
-	if (fa != fb)
-		return fa < fb ? -1 : 1;
-	return memcmp(a, b, 16);
+	return memcmp(((const struct range *)a)->start, ((const struct range *)b)->start, 16);
 }
 
-static int
-lo_cmp(const void *a, const void *b)
+size_t
+ranges_merge(struct range *r, size_t n)
 {
-	const struct addr_range *x = a, *y = b;
-
-	return range_cmp(x->family, x->lo, y->family, y->lo);
-}
-
-/* Sorted by start; a range that starts inside the one before joins it. */
-static size_t
-merge(struct addr_range *v, size_t n)
-{
+	struct range *cur;
 	size_t out = 0;
 
-	qsort(v, n, sizeof(*v), lo_cmp);
+	qsort(r, n, sizeof(*r), range_cmp);
 	for (size_t i = 0; i < n; i++) {
-		struct addr_range *last = out ? &v[out - 1] : NULL;
-		if (last && range_cmp(v[i].family, v[i].lo, last->family, last->hi) <= 0) {
-			if (memcmp(v[i].hi, last->hi, 16) > 0)
-				memcpy(last->hi, v[i].hi, 16);
+		cur = out > 0 ? &r[out - 1] : NULL;
+		if (!cur || (!cur->open && memcmp(r[i].start, cur->end, 16) >= 0)) {
+			r[out++] = r[i];
 			continue;
 		}
-		v[out++] = v[i];
+		/* Overlaps cur: widen cur to cover it. */
+		if (r[i].open)
+			cur->open = true;
+		else if (!cur->open && memcmp(r[i].end, cur->end, 16) > 0)
+			memcpy(cur->end, r[i].end, 16);
 	}
 	return out;
+}
+
+/* The ranges of p's site prefixes of this family into r, merged; their count. */
+static size_t
+family_ranges(const struct policy *p, uint8_t family, struct range *r)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->nsites; i++)
+		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
+			if (p->sites[i].prefixes[j].family == family)
+				range_of(&p->sites[i].prefixes[j], &r[n++]);
+	return ranges_merge(r, n);
 }
 
 int
@@ -75,29 +92,27 @@ ranges_build(const struct policy *p, struct ranges *out)
 		return 0;
 	if (!(out->v = malloc(n * sizeof(*out->v))))
 		return -ENOMEM;
-	n = 0;
-	for (size_t i = 0; i < p->nsites; i++)
-		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
-			range_of(&p->sites[i].prefixes[j], &out->v[n++]);
-	out->n = merge(out->v, n);
+	out->n4 = family_ranges(p, AF_INET, out->v);
+	out->n = out->n4 + family_ranges(p, AF_INET6, out->v + out->n4);
 	return 0;
 }
 
 bool
 ranges_contain(const struct ranges *r, uint8_t family, const uint8_t addr[16])
 {
+	size_t lo = family == AF_INET ? 0 : r->n4, hi = family == AF_INET ? r->n4 : r->n;
+	size_t first = lo;
 	uint8_t a[16] = {0};
-	size_t lo = 0, hi = r->n;
 
 	memcpy(a, addr, family == AF_INET ? 4 : 16);
 	while (lo < hi) { /* the first range starting above a */
 		size_t mid = lo + (hi - lo) / 2;
-		if (range_cmp(r->v[mid].family, r->v[mid].lo, family, a) <= 0)
+		if (memcmp(r->v[mid].start, a, 16) <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo > 0 && r->v[lo - 1].family == family && memcmp(a, r->v[lo - 1].hi, 16) <= 0;
+	return lo > first && (r->v[lo - 1].open || memcmp(a, r->v[lo - 1].end, 16) < 0);
 }
 
 void

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * policy/ranges.h — a policy's secure prefixes (every site's) as sorted,
- * disjoint address ranges, so that "is this destination another site's?"
- * costs a binary search instead of a scan of every prefix. The conntrack
- * prune asks it of each flow when a change can move any flow.
+ * policy/ranges.h — prefixes as address ranges: one prefix's range, lists of
+ * them sorted with overlaps merged (what an nftables interval set holds),
+ * and a policy's secure prefixes as such lists, so that "is this
+ * destination another site's?" costs a binary search instead of a scan of
+ * every prefix (the conntrack prune asks it of each flow when a change can
+ * move any flow).
  */
 #ifndef UMBRAL_RANGES_H
 #define UMBRAL_RANGES_H
@@ -14,17 +16,25 @@
 
 #include "policy/policy.h"
 
-struct addr_range {
-	uint8_t family;
-	uint8_t lo[16], hi[16]; /* network byte order; an IPv4 address fills 4 bytes */
+/* A half-open address range [start, end); open means it reaches the top. */
+struct range {
+	uint8_t start[16]; /* network byte order; bytes past the family's are zero */
+	uint8_t end[16];
+	bool open;
 };
 
+/* The range of p's addresses (its host bits ignored). */
+void range_of(const struct prefix *p, struct range *r);
+/* Sorts r[0..n) by start and merges overlapping ranges (adjacent ones stay apart); the new n. */
+size_t ranges_merge(struct range *r, size_t n);
+
+/* A policy's site prefixes, merged per family. */
 struct ranges {
-	struct addr_range *v; /* owned; sorted by family, then lo; none overlap */
-	size_t n;
+	struct range *v; /* owned: the IPv4 ranges [0, n4), then the IPv6 ones [n4, n) */
+	size_t n4, n;
 };
 
-/* The union of p's site prefixes into *out (ranges_free it). 0 or -ENOMEM. */
+/* p's site prefixes into *out (ranges_free it). 0 or -ENOMEM. */
 int ranges_build(const struct policy *p, struct ranges *out);
 /* Whether addr (of family) lies in one of the ranges. */
 bool ranges_contain(const struct ranges *r, uint8_t family, const uint8_t addr[16]);

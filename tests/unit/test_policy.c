@@ -434,15 +434,16 @@ test_ranges(void **state)
 		uint8_t a[16];
 		bool scan = false;
 		memcpy(a, base->addr, 16);
-		/* an edge of a prefix, or near one */
-		if (n % 3 == 1)
-			for (int i = base->len / 8; i < 16; i++)
-				a[i] = 0xff;
-		else if (n % 3 == 2)
-			a[randombytes_uniform(base->family == AF_INET ? 4 : 16)] ^=
-			    (uint8_t)(1u << randombytes_uniform(8));
-		if (base->family == AF_INET)
-			memset(a + 4, 0, 12);
+		int alen = base->family == AF_INET ? 4 : 16;
+		/* A prefix's first address, its last, the one after its last, or one bit off. */
+		if (n % 4 == 1 || n % 4 == 2)
+			for (int bit = base->len; bit < alen * 8; bit++)
+				a[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+		if (n % 4 == 2)
+			for (int i = alen - 1; i >= 0 && ++a[i] == 0; i--)
+				;
+		if (n % 4 == 3)
+			a[randombytes_uniform((uint32_t)alen)] ^= (uint8_t)(1u << randombytes_uniform(8));
 		for (size_t i = 0; i < 8 && !scan; i++)
 			for (size_t j = 0; j < 40 && !scan; j++)
 				scan = prefix_contains(&pr[i][j], base->family, a);
