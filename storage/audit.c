@@ -353,7 +353,7 @@ audit_append(struct store *st, const struct audit_rec *in, struct audit_rec *out
 	if (r.time == 0)
 		r.time = (int64_t)time(NULL);
 	/* Under the write lock: the tail read stays the tail until COMMIT. */
-	if ((began = store_tx_begin(db, __func__)) < 0)
+	if ((began = store_tx_begin(st, __func__)) < 0)
 		return began;
 	err = chain_tail(db, &r.seq, r.prev_hash);
 	if (err == 0) {
@@ -361,7 +361,7 @@ audit_append(struct store *st, const struct audit_rec *in, struct audit_rec *out
 		rec_hash(&r, r.hash);
 		err = insert_rec(db, &r);
 	}
-	if ((err = store_tx_end(db, began, err, __func__)) < 0)
+	if ((err = store_tx_end(st, began, err, __func__)) < 0)
 		return err;
 	if (out)
 		*out = r;
@@ -457,7 +457,7 @@ audit_span(struct store *st, int64_t *first, int64_t *last)
 	err = chain_start(db, &f, hash);
 	if (err == 0)
 		err = chain_tail(db, &l, hash);
-	(void)store_tx_end(db, 1, -1, __func__);
+	(void)store_tx_finish(db, -1, __func__); /* a read: nothing to commit */
 	if (err < 0)
 		return err;
 	*first = f;
@@ -608,7 +608,7 @@ audit_verify(struct store *st, int64_t *first_bad_seq, char *why, size_t len)
 	err = chain_start(db, &w.next_seq, w.prev);
 	if (err == 0)
 		err = walk_chain(db, &w);
-	(void)store_tx_end(db, 1, -1, __func__);
+	(void)store_tx_finish(db, -1, __func__); /* a read: nothing to commit */
 	return walk_report(&w, err, first_bad_seq, why, len);
 }
 
@@ -672,7 +672,7 @@ archive_write(sqlite3 *db, int64_t first, int64_t last, const uint8_t prev[AUDIT
 				 "INSERT INTO arc.audit_range (id, first_seq, last_seq, prev_hash) "
 				 "VALUES (1, ?1, ?2, ?3)",
 				 first, last, prev, "archive range");
-	return store_tx_end(db, 1, err, __func__);
+	return store_tx_finish(db, err, __func__);
 }
 
 /*
@@ -716,7 +716,7 @@ archive_commit(sqlite3 *db, int64_t first, int64_t last, const char *path)
 				 last, NULL, "delete archived records");
 	if (err == 0)
 		err = exec(db, "DELETE FROM main.audit_rotating", __func__, "end rotation");
-	return store_tx_end(db, 1, err, __func__);
+	return store_tx_finish(db, err, __func__);
 }
 
 /* Creates the archive file ourselves: 0600, and never over an existing one. */

@@ -25,6 +25,7 @@
 struct store {
 	sqlite3 *db;
 	int version;
+	bool in_batch; /* between store_batch_begin and store_batch_end */
 };
 
 /*
@@ -301,22 +302,20 @@ exec(sqlite3 *db, const char *sql, const char *fn, const char *what)
 }
 
 int
-store_tx_begin(sqlite3 *db, const char *fn)
+store_tx_begin(struct store *st, const char *fn)
 {
 	int err;
 
 	/* Inside a batch (store_batch_begin) the batch's transaction is this write's. */
-	if (!sqlite3_get_autocommit(db))
+	if (st->in_batch)
 		return 0;
 	/* IMMEDIATE takes the write lock now, so what we read stays true until COMMIT. */
-	return (err = exec(db, "BEGIN IMMEDIATE", fn, "begin")) < 0 ? err : 1;
+	return (err = exec(st->db, "BEGIN IMMEDIATE", fn, "begin")) < 0 ? err : 1;
 }
 
 int
-store_tx_end(sqlite3 *db, int began, int err, const char *fn)
+store_tx_finish(sqlite3 *db, int err, const char *fn)
 {
-	if (!began)
-		return err; /* the batch's owner commits or rolls back, seeing err */
 	if (err == 0 && (err = exec(db, "COMMIT", fn, "commit")) == 0)
 		return 0;
 	/* Some errors have already rolled the transaction back. */
@@ -326,19 +325,34 @@ store_tx_end(sqlite3 *db, int began, int err, const char *fn)
 }
 
 int
+store_tx_end(struct store *st, int began, int err, const char *fn)
+{
+	if (!began)
+		return err; /* the batch's owner commits or rolls back, seeing err */
+	return store_tx_finish(st->db, err, fn);
+}
+
+int
 store_batch_begin(struct store *st)
 {
+	int err;
+
 	if (!st)
 		return -EINVAL;
-	if (!sqlite3_get_autocommit(st->db))
+	if (st->in_batch)
 		return -EBUSY; /* batches do not nest */
-	return exec(st->db, "BEGIN IMMEDIATE", __func__, "begin");
+	if ((err = exec(st->db, "BEGIN IMMEDIATE", __func__, "begin")) == 0)
+		st->in_batch = true;
+	return err;
 }
 
 int
 store_batch_end(struct store *st, int err)
 {
-	return store_tx_end(st->db, 1, err, __func__);
+	if (!st)
+		return -EINVAL;
+	st->in_batch = false;
+	return store_tx_finish(st->db, err, __func__);
 }
 
 /* The one integer a statement (a PRAGMA, an aggregate) returns. */
@@ -383,12 +397,13 @@ schema_version(sqlite3 *db, int *out, const char *fn)
 
 /* Runs migration number from + 1 unless another process did while we waited. */
 static int
-migrate_one(sqlite3 *db, int from)
+migrate_one(struct store *st, int from)
 {
+	sqlite3 *db = st->db;
 	int v, err, began;
 
-	if ((began = err = store_tx_begin(db, __func__)) < 0)
-		return err;
+	if ((began = store_tx_begin(st, __func__)) < 0)
+		return began;
 	err = schema_version(db, &v, __func__);
 	if (err == 0 && v == from) {
 		err = exec(db, migrations[from], __func__, "migration");
@@ -399,7 +414,7 @@ migrate_one(sqlite3 *db, int from)
 			err = -EIO;
 		}
 	}
-	err = store_tx_end(db, began, err, __func__);
+	err = store_tx_end(st, began, err, __func__);
 	if (err == 0 && v == from + 1)
 		log_info("store: schema migrated to version %d", v);
 	return err;
@@ -415,7 +430,7 @@ migrate(struct store *st)
 			return err;
 		if (v == SCHEMA_LATEST)
 			break;
-		if ((err = migrate_one(st->db, v)) < 0)
+		if ((err = migrate_one(st, v)) < 0)
 			return err;
 	}
 	st->version = v;
@@ -942,7 +957,7 @@ store_commit_change(struct store *st, const struct policy *prev, const struct po
 		    const char *author, const char *comment)
 {
 	int64_t newest;
-	int err, began;
+	int err = 0, began;
 
 	if (!st || !p || !author || !*author)
 		return -EINVAL;
@@ -952,9 +967,8 @@ store_commit_change(struct store *st, const struct policy *prev, const struct po
 	    (p->node.mode != MODE_SMALL && p->node.mode != MODE_LARGE) ||
 	    strnlen(p->node.name, sizeof(p->node.name)) == sizeof(p->node.name))
 		return -EINVAL;
-	if ((began = err = store_tx_begin(st->db, __func__)) < 0)
-		return err;
-	err = 0;
+	if ((began = store_tx_begin(st, __func__)) < 0)
+		return began;
 	/* Read under the write lock: nobody can commit between check and write. */
 	newest = newest_revision(st->db, __func__);
 	if (newest < 0)
@@ -974,7 +988,7 @@ store_commit_change(struct store *st, const struct policy *prev, const struct po
 		err = write_rules(st->db, prev, p);
 	if (err == 0)
 		err = store_lan_insert(st->db, p);
-	return store_tx_end(st->db, began, err, __func__);
+	return store_tx_end(st, began, err, __func__);
 }
 
 int

@@ -15,15 +15,18 @@ struct store;
 sqlite3 *store_db(struct store *st);
 
 /*
- * A write: its own transaction, or part of a batch already open
- * (store_batch_begin), so that the batch lands with one fsync. Returns 1
- * when it began a transaction, 0 inside a batch, or a negative errno; pass
- * that to store_tx_end, which commits its own transaction when err is 0 and
- * rolls it back otherwise (a batch's owner does that for the batch), and
- * returns err.
+ * A write: its own transaction, or part of st's batch (store_batch_begin),
+ * so that the batch lands with one fsync. Returns 1 when it began a
+ * transaction, 0 inside a batch, or a negative errno; pass that to
+ * store_tx_end, which commits its own transaction when err is 0 and rolls
+ * it back otherwise (a batch's owner does that for the batch), and returns
+ * err. Only the batch flag joins: a transaction left open by mistake makes
+ * the next write fail, not vanish into it.
  */
-int store_tx_begin(sqlite3 *db, const char *fn);
-int store_tx_end(sqlite3 *db, int began, int err, const char *fn);
+int store_tx_begin(struct store *st, const char *fn);
+int store_tx_end(struct store *st, int began, int err, const char *fn);
+/* Ends the transaction open on db: COMMIT when err is 0, else ROLLBACK; returns err. */
+int store_tx_finish(sqlite3 *db, int err, const char *fn);
 
 struct policy;
 /*
