@@ -49,6 +49,9 @@ int wg_peer_add_allowed(struct wg_peer_state *p, const struct prefix *a);
 /* True when the host bits of a are zero and its length fits its family. */
 bool wg_prefix_valid(const struct prefix *a);
 
+/* Writes all of buf to fd, again after EINTR; 0 or -errno (wg/key.c). */
+int wg_write_all(int fd, const uint8_t *buf, size_t len);
+
 /* ---- UAPI (wireguard-go's text protocol), wg/uapi.c ---- */
 
 #define WG_UAPI_LINE_MAX 256 /* longest line we accept from wireguard-go */

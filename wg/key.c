@@ -5,6 +5,7 @@
  * will wrap load/save, so nothing else may touch the file.
  */
 #include "wg/key.h"
+#include "wg/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,9 +76,8 @@ wg_key_load(const char *path, uint8_t priv[static WG_KEY_LEN])
 	return ret;
 }
 
-/* Writes all of buf or fails; a short write to a regular file is an error. */
-static int
-write_all(int fd, const uint8_t *buf, size_t len)
+int
+wg_write_all(int fd, const uint8_t *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t n = write(fd, buf, len);
@@ -104,7 +104,7 @@ wg_key_save(const char *path, const uint8_t priv[static WG_KEY_LEN])
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = write_all(fd, priv, WG_KEY_LEN);
+	ret = wg_write_all(fd, priv, WG_KEY_LEN);
 	if (ret == 0 && fchmod(fd, 0600) < 0)
 		ret = -errno;
 	if (ret == 0 && fsync(fd) < 0)

@@ -5,6 +5,7 @@
  * replaced atomically so that a crash leaves either the old or the new one.
  */
 #include "wg/keystore.h"
+#include "wg/internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -81,21 +82,6 @@ read_exact(int fd, uint8_t *buf, size_t len, size_t *got)
 	return 0;
 }
 
-static int
-write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The child's side: derive, hand over the key, exit without the parent's atexit work. */
 static void __attribute__((noreturn))
 derive_child(int fd, uint8_t *key, const uint8_t *secret, size_t len, const uint8_t *salt,
@@ -104,7 +90,7 @@ derive_child(int fd, uint8_t *key, const uint8_t *secret, size_t len, const uint
 	if (crypto_pwhash(key, crypto_secretbox_KEYBYTES, (const char *)secret, len, salt, ops,
 			  (size_t)mem, crypto_pwhash_ALG_ARGON2ID13) != 0)
 		_exit(1);
-	_exit(write_all(fd, key, crypto_secretbox_KEYBYTES) == 0 ? 0 : 2);
+	_exit(wg_write_all(fd, key, crypto_secretbox_KEYBYTES) == 0 ? 0 : 2);
 }
 
 /*
@@ -302,7 +288,7 @@ file_write(const char *path, const uint8_t file[KEYSTORE_FILE_LEN], bool replace
 	fd = mkostemp(tmp, O_CLOEXEC); /* created 0600 */
 	if (fd < 0)
 		return -errno;
-	ret = write_all(fd, file, KEYSTORE_FILE_LEN);
+	ret = wg_write_all(fd, file, KEYSTORE_FILE_LEN);
 	if (ret == 0 && fchmod(fd, 0600) < 0)
 		ret = -errno;
 	if (ret == 0 && fsync(fd) < 0)
