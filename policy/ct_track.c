@@ -5,6 +5,7 @@
  * events, valid only while no event can have been missed.
  */
 #include "policy/ct_track.h"
+#include "policy/sysctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -234,23 +235,7 @@ ct_track_drain(struct ct_track *t)
 		lose(t, "conntrack events come faster than they can be read");
 }
 
-/* A number a sysctl of this namespace holds, or -1. */
-static long
-sysctl_read(const char *path)
-{
-	char buf[32];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
-}
+static const char unseen_flows[] = "the namespace has flows the events did not show";
 
 /*
  * With events off (nf_conntrack_events 0) flows come and go unseen; and
@@ -268,10 +253,10 @@ ct_track_doubt(const struct ct_track *t)
 		return t->why;
 	if (!t->nl)
 		return NULL;
-	if (sysctl_read(EVENTS_SYSCTL) == 0)
+	if (sysctl_file_long(EVENTS_SYSCTL) == 0)
 		return "net.netfilter.nf_conntrack_events is 0";
-	if ((count = sysctl_read(COUNT_SYSCTL)) < 0 || (size_t)count > t->used)
-		return "the namespace has flows the events did not show";
+	if ((count = sysctl_file_long(COUNT_SYSCTL)) < 0 || (size_t)count > t->used)
+		return unseen_flows;
 	return NULL;
 }
 
@@ -280,6 +265,15 @@ ct_track_valid(struct ct_track *t)
 {
 	const char *why = ct_track_doubt(t);
 
+	/*
+	 * The kernel counts a flow as soon as it sets one up, before its NEW
+	 * event: while the LAN opens connections, read what came meanwhile and
+	 * look again before giving the table up.
+	 */
+	for (int i = 0; i < 3 && why == unseen_flows; i++) {
+		ct_track_drain(t);
+		why = ct_track_doubt(t);
+	}
 	if (why && t && t->valid)
 		lose(t, why);
 	return !why;

@@ -27,6 +27,8 @@ int sysctl_apply(enum domain d);
 #define SYSCTL_VALUE_MAX 256
 typedef void sysctl_norm_fn(const char *in, char *out, size_t len);
 int sysctl_file_set(const char *path, const char *val, sysctl_norm_fn *norm);
+/* The number a sysctl file (a full path under /proc/sys) holds, or -1. */
+long sysctl_file_long(const char *path);
 /* The same under root instead of /proc/sys (for tests). */
 int sysctl_apply_at(const char *root, enum domain d);
 
