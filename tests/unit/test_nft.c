@@ -510,7 +510,8 @@ test_red(void **state)
 	assert_int_equal(find_chain(&ps, "lan")->nrules, 5);
 	assert_int_equal(count_chain_rules_with(&ps, "lan", "goto -> secure ]"), 2);
 	assert_int_equal(count_chain_rules_with(&ps, "lan", "goto -> direct ]"), 1);
-	/* Only prerouting asks for the LAN's interface. */
+	/* Only prerouting asks for the LAN's interface, and it does. */
+	assert_int_equal(count_chain_rules_with(&ps, "prerouting", "meta load iifname"), 1);
 	assert_int_equal(count_chain_rules_with(&ps, "lan", "meta load iifname"), 0);
 	assert_int_equal(find_chain(&ps, "secure")->nrules, 1);
 	assert_int_equal(find_chain(&ps, "direct")->nrules, 1);

@@ -304,8 +304,8 @@ grid_pkt(const char *src, const char *dst, uint8_t proto, uint16_t port, struct 
 
 /* Every packet of a grid over the prefixes above, their edges and beyond: to old and new. */
 static void
-scope_check(const struct policy *old, const struct policy *new, const struct explain_scope *sc,
-	    size_t *changed, size_t *outside)
+scope_check(const struct policy *old, const struct ranges *secure, const struct policy *new,
+	    const struct explain_scope *sc, size_t *changed, size_t *outside)
 {
 	static const char *const dst[] = {
 	    "10.2.0.1",	    "10.2.200.1", "10.3.0.1",	  "10.4.0.1",  "10.4.255.1",
@@ -325,6 +325,9 @@ scope_check(const struct policy *old, const struct policy *new, const struct exp
 					    !grid_pkt(src[s], dst[d], proto[q], port[t], &k))
 						continue;
 					moved = explain_path(old, NULL, &k) != explain_path(new, NULL, &k);
+					if (explain_path(old, secure, &k) != explain_path(old, NULL, &k))
+						fail_msg("%s -> %s: the ranges and the scan disagree", src[s],
+							 dst[d]);
 					in = explain_in_scope(sc, &k);
 					if (moved && !in)
 						fail_msg("%s -> %s proto %u port %u changed path outside the "
@@ -360,10 +363,12 @@ test_explain_scope(void **state)
 	    {{"node set --default drop"}, true, true, false},
 	};
 	struct errbuf eb = {0};
+	struct ranges secure;
 	struct policy base;
 
 	(void)state;
 	scope_base(&base, &eb);
+	assert_int_equal(ranges_build(&base, &secure), 0);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct explain_scope sc;
 		size_t changed = 0, outside = 0;
@@ -375,7 +380,7 @@ test_explain_scope(void **state)
 				fail_msg("edit %zu.%zu: %s", i, e, eb.text);
 		assert_int_equal(explain_scope(&base, &next, &sc), 0);
 		assert_int_equal(sc.all, cases[i].all);
-		scope_check(&base, &next, &sc, &changed, &outside);
+		scope_check(&base, &secure, &next, &sc, &changed, &outside);
 		if ((changed > 0) != cases[i].moves)
 			fail_msg("case %zu: %zu packets changed path", i, changed);
 		if (!cases[i].all)
@@ -385,6 +390,7 @@ test_explain_scope(void **state)
 		explain_scope_free(&sc);
 		policy_free(&next);
 	}
+	ranges_free(&secure);
 	policy_free(&base);
 }
 
@@ -394,7 +400,11 @@ random_prefix(struct prefix *p, uint8_t f)
 {
 	int bits = f == AF_INET ? 32 : 128;
 
-	*p = (struct prefix){.family = f, .len = (uint8_t)(randombytes_uniform((uint32_t)bits + 1))};
+	/* Long enough to leave room around them (test_ranges_edges has the /0). */
+	uint32_t min = f == AF_INET ? 16 : 32;
+	uint32_t len = min + randombytes_uniform((uint32_t)bits - min + 1);
+
+	*p = (struct prefix){.family = f, .len = (uint8_t)len};
 	/* Few distinct high bytes, so that prefixes nest and overlap. */
 	randombytes_buf(p->addr, f == AF_INET ? 4 : 16);
 	p->addr[0] = f == AF_INET ? 10 : 0xfd;
@@ -453,6 +463,40 @@ test_ranges(void **state)
 	ranges_free(&r);
 }
 
+/* Ranges at the ends of the address space: a /0, and one that reaches the top. */
+static void
+test_ranges_edges(void **state)
+{
+	struct prefix pr[3];
+	struct site site = {.prefixes = pr, .nprefixes = 3};
+	struct policy p;
+	struct ranges r;
+	uint8_t a[16] = {0};
+	char *v6top = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff";
+
+	(void)state;
+	policy_init(&p);
+	p.sites = &site;
+	p.nsites = 1;
+	assert_int_equal(prefix_parse("255.255.255.0/24", &pr[0], "", NULL), 0);
+	assert_int_equal(prefix_parse("10.0.0.0/8", &pr[1], "", NULL), 0);
+	assert_int_equal(prefix_parse("::/0", &pr[2], "", NULL), 0);
+	assert_int_equal(ranges_build(&p, &r), 0);
+	inet_pton(AF_INET, "255.255.255.255", a);
+	assert_true(ranges_contain(&r, AF_INET, a));
+	inet_pton(AF_INET, "255.255.254.255", a);
+	assert_false(ranges_contain(&r, AF_INET, a));
+	inet_pton(AF_INET, "11.0.0.0", a); /* the first address after 10/8 */
+	assert_false(ranges_contain(&r, AF_INET, a));
+	inet_pton(AF_INET, "10.255.255.255", a);
+	assert_true(ranges_contain(&r, AF_INET, a));
+	inet_pton(AF_INET6, v6top, a);
+	assert_true(ranges_contain(&r, AF_INET6, a));
+	memset(a, 0, sizeof(a));
+	assert_true(ranges_contain(&r, AF_INET6, a));
+	ranges_free(&r);
+}
+
 int
 main(void)
 {
@@ -465,6 +509,7 @@ main(void)
 		cmocka_unit_test(test_explain_peer),
 		cmocka_unit_test(test_explain_scope),
 		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_ranges_edges),
 		cmocka_unit_test(test_endpoint),
 		cmocka_unit_test(test_edit_and_print_round_trip),
 		cmocka_unit_test(test_bad_edits_change_nothing),
