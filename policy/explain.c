@@ -242,14 +242,6 @@ scope_add(struct explain_scope *sc, size_t *cap, const struct site *s)
 	return 0;
 }
 
-static bool
-same_prefixes(const struct site *a, const struct site *b)
-{
-	return a->nprefixes == b->nprefixes &&
-	       (a->nprefixes == 0 ||
-		memcmp(a->prefixes, b->prefixes, a->nprefixes * sizeof(*a->prefixes)) == 0);
-}
-
 /* Each site of a that b lacks, or holds with other prefixes: a's prefixes of it. */
 static int
 scope_sites(const struct policy *a, const struct policy *b, struct explain_scope *sc, size_t *cap)
@@ -261,7 +253,8 @@ scope_sites(const struct policy *a, const struct policy *b, struct explain_scope
 		return ret;
 	for (size_t i = 0; ret == 0 && i < a->nsites; i++) {
 		const struct site *t = policy_sites_lookup(by_name, b->nsites, a->sites[i].name);
-		if (!t || !same_prefixes(&a->sites[i], t))
+		if (!t || !prefixes_equal(a->sites[i].prefixes, a->sites[i].nprefixes, t->prefixes,
+					  t->nprefixes))
 			ret = scope_add(sc, cap, &a->sites[i]);
 	}
 	free(by_name);

@@ -191,20 +191,6 @@ out:
 		nftnl_set_free(s);
 }
 
-/* Appends the ranges of pf's prefixes of this family to r (when not NULL) from n. */
-static size_t
-collect(const struct prefix *pf, size_t np, int family, struct range *r, size_t n)
-{
-	for (size_t k = 0; k < np; k++) {
-		if (pf[k].family != family)
-			continue;
-		if (r)
-			range_of(&pf[k], &r[n]);
-		n++;
-	}
-	return n;
-}
-
 /* The ranges of set i's prefixes, merged; r is owned by the caller. Returns the count or -ENOMEM.
  */
 static int
@@ -222,11 +208,11 @@ set_ranges(const struct policy *p, enum nft_set_idx i, struct range **out)
 	for (int pass = 0; pass < 2; pass++) {
 		n = 0;
 		if (local)
-			n = collect(mine, nmine, family, r, n);
+			n = ranges_collect(mine, nmine, (uint8_t)family, r, n);
 		else
 			for (size_t s = 0; s < p->nsites; s++)
-				n = collect(p->sites[s].prefixes, p->sites[s].nprefixes, family, r,
-					    n);
+				n = ranges_collect(p->sites[s].prefixes, p->sites[s].nprefixes,
+						   (uint8_t)family, r, n);
 		if (pass == 0 && !(r = calloc(n ? n : 1, sizeof(*r)))) {
 			free(mine);
 			return -ENOMEM;

@@ -840,14 +840,19 @@ endpoint_equal(const struct endpoint *a, const struct endpoint *b)
 }
 
 bool
+prefixes_equal(const struct prefix *a, size_t na, const struct prefix *b, size_t nb)
+{
+	return na == nb && (na == 0 || memcmp(a, b, na * sizeof(*a)) == 0);
+}
+
+bool
 policy_site_equal(const struct site *a, const struct site *b)
 {
 	return strcmp(a->name, b->name) == 0 && memcmp(a->pubkey, b->pubkey, WG_KEY_LEN) == 0 &&
 	       a->has_endpoint == b->has_endpoint &&
 	       (!a->has_endpoint || endpoint_equal(&a->endpoint, &b->endpoint)) &&
-	       a->keepalive == b->keepalive && a->nprefixes == b->nprefixes &&
-	       (a->nprefixes == 0 ||
-		memcmp(a->prefixes, b->prefixes, a->nprefixes * sizeof(*a->prefixes)) == 0);
+	       a->keepalive == b->keepalive &&
+	       prefixes_equal(a->prefixes, a->nprefixes, b->prefixes, b->nprefixes);
 }
 
 bool
@@ -863,11 +868,10 @@ policy_rule_equal(const struct split_rule *a, const struct split_rule *b)
 bool
 policy_node_paths_equal(const struct policy *a, const struct policy *b)
 {
-	if (a->node.default_action != b->node.default_action || a->node.mode != b->node.mode ||
-	    a->node.nprefixes != b->node.nprefixes || !lan_equal(a, b))
-		return false;
-	return a->node.nprefixes == 0 || memcmp(a->node.prefixes, b->node.prefixes,
-						a->node.nprefixes * sizeof(struct prefix)) == 0;
+	return a->node.default_action == b->node.default_action && a->node.mode == b->node.mode &&
+	       prefixes_equal(a->node.prefixes, a->node.nprefixes, b->node.prefixes,
+			      b->node.nprefixes) &&
+	       lan_equal(a, b);
 }
 
 bool

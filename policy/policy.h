@@ -178,6 +178,8 @@ const char *proto_name(uint8_t proto); /* "any", "tcp", "udp", "icmp" */
 int proto_parse(const char *s, uint8_t *out);
 /* Whether addr (family's length) lies inside p. */
 bool prefix_contains(const struct prefix *p, uint8_t family, const uint8_t addr[16]);
+/* Whether two prefix lists are the same, in the same order. */
+bool prefixes_equal(const struct prefix *a, size_t na, const struct prefix *b, size_t nb);
 
 /* "10.1.0.0/16" or "fd00::/48"; host bits set is an error. Returns 0 or -EINVAL. */
 int prefix_parse(const char *s, struct prefix *out, const char *what, struct errbuf *eb);

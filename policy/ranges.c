@@ -67,6 +67,19 @@ ranges_merge(struct range *r, size_t n)
 	return out;
 }
 
+size_t
+ranges_collect(const struct prefix *pf, size_t np, uint8_t family, struct range *r, size_t n)
+{
+	for (size_t k = 0; k < np; k++) {
+		if (pf[k].family != family)
+			continue;
+		if (r)
+			range_of(&pf[k], &r[n]);
+		n++;
+	}
+	return n;
+}
+
 /* The ranges of p's site prefixes of this family into r, merged; their count. */
 static size_t
 family_ranges(const struct policy *p, uint8_t family, struct range *r)
@@ -74,9 +87,7 @@ family_ranges(const struct policy *p, uint8_t family, struct range *r)
 	size_t n = 0;
 
 	for (size_t i = 0; i < p->nsites; i++)
-		for (size_t j = 0; j < p->sites[i].nprefixes; j++)
-			if (p->sites[i].prefixes[j].family == family)
-				range_of(&p->sites[i].prefixes[j], &r[n++]);
+		n = ranges_collect(p->sites[i].prefixes, p->sites[i].nprefixes, family, r, n);
 	return ranges_merge(r, n);
 }
 

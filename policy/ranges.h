@@ -25,6 +25,9 @@ struct range {
 
 /* The range of p's addresses (its host bits ignored). */
 void range_of(const struct prefix *p, struct range *r);
+/* Appends the ranges of pf's prefixes of family to r (when not NULL) from n; the new n. */
+size_t ranges_collect(const struct prefix *pf, size_t np, uint8_t family, struct range *r,
+		      size_t n);
 /* Sorts r[0..n) by start and merges overlapping ranges (adjacent ones stay apart); the new n. */
 size_t ranges_merge(struct range *r, size_t n);
 
