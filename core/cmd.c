@@ -214,10 +214,10 @@ prune_flows(struct daemon *d, const struct policy *old, const struct policy *nex
 	if (ret < 0)
 		log_warnx("conntrack: cannot prune flows of the old policy: %s", strerror(-ret));
 	else if (r.deleted)
-		log_info("conntrack: %zu flow%s the new policy routes differently deleted, of %zu "
-			 "%s",
-			 r.deleted, r.deleted == 1 ? "" : "s", r.looked,
-			 r.dumped ? "in the table" : "tracked");
+		log_info(
+		    "conntrack: %zu flow%s the new policy routes differently deleted, of %zu %s",
+		    r.deleted, r.deleted == 1 ? "" : "s", r.looked,
+		    r.dumped ? "in the table" : "tracked");
 }
 
 /*
